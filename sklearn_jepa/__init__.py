@@ -1,0 +1,22 @@
+"""sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
+
+from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
+from ._encoders import MLPEncoder, MLPPredictor
+from ._losses import JEPALoss
+from ._masks import FeatureMask, MultiBlockMask, SpanMask
+from ._transformer import JEPATransformer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CollapseWarning",
+    "FeatureMask",
+    "JEPALoss",
+    "JEPATransformer",
+    "MLPEncoder",
+    "MLPPredictor",
+    "MultiBlockMask",
+    "SpanMask",
+    "effective_rank",
+    "embedding_stats",
+]

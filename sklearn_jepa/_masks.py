@@ -1,0 +1,251 @@
+"""Masking strategies: which tokens the context sees and which are predicted.
+
+Every strategy shares one interface, so switching is one argument::
+
+    context, target = strategy(batch_size, grid, generator)
+
+``grid`` is the shape of the token grid: ``(n_features,)`` for tables,
+``(n_patches,)`` for 1-D signals and ``(n_rows, n_cols)`` of patches for
+images. Both returned tensors are boolean of shape ``(batch_size, n_tokens)``
+with ``n_tokens = prod(grid)``; ``True`` marks a token that belongs to the view.
+Every row of ``context`` keeps at least one token and every row of ``target``
+holds at least one token. All randomness comes from ``generator`` (a seeded
+``torch.Generator``), which keeps fits bit-reproducible.
+
+A user strategy is any picklable callable with that signature (a module-level
+function or an instance of a class defined in an importable module).
+"""
+
+import math
+from numbers import Real
+
+import torch
+
+__all__ = ["FeatureMask", "MultiBlockMask", "SpanMask"]
+
+
+def _uniform(low, high, generator):
+    return low + (high - low) * torch.rand(1, generator=generator).item()
+
+
+def _as_range(value):
+    if isinstance(value, Real):
+        return float(value), float(value)
+    low, high = value
+    return float(low), float(high)
+
+
+def _ensure_nonempty(context, target, generator):
+    """Give every row at least one context token and one target token.
+
+    Degenerate draws (a one-token grid, targets covering everything) would
+    otherwise leave an empty view, which makes attention return NaN.
+    """
+    n_tokens = context.shape[1]
+    for row in range(context.shape[0]):
+        if not target[row].any():
+            target[row, torch.randint(n_tokens, (1,), generator=generator)] = True
+        if not context[row].any():
+            free = (~target[row]).nonzero().flatten()
+            if len(free) == 0:  # a single token: both views see it
+                context[row] = target[row]
+            else:
+                pick = free[torch.randint(len(free), (1,), generator=generator)]
+                context[row, pick] = True
+    return context, target
+
+
+class FeatureMask:
+    """Hide a random subset of the features (tokens) of each row.
+
+    The target is the hidden subset and the context is the rest, so the two
+    views are disjoint (for a single feature both views see it).
+
+    Parameters
+    ----------
+    mask_ratio : float or tuple of (float, float), default=0.5
+        Fraction of the tokens hidden from the context. A ``(low, high)``
+        pair draws a fraction uniformly per row.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_jepa import FeatureMask
+    >>> context, target = FeatureMask(0.5)(4, (10,), torch.Generator().manual_seed(0))
+    >>> context.shape, int(target[0].sum())
+    (torch.Size([4, 10]), 5)
+    """
+
+    def __init__(self, mask_ratio=0.5):
+        self.mask_ratio = mask_ratio
+
+    def __call__(self, batch_size, grid, generator):
+        n_tokens = math.prod(grid)
+        low, high = _as_range(self.mask_ratio)
+        ratios = low + (high - low) * torch.rand(batch_size, generator=generator)
+        n_hidden = (ratios * n_tokens).round().long().clamp(1, max(n_tokens - 1, 1))
+        # rank of each token in a random permutation; the lowest ranks are hidden
+        ranks = torch.rand(batch_size, n_tokens, generator=generator).argsort(1)
+        ranks = ranks.argsort(1)
+        target = ranks < n_hidden[:, None]
+        context = ~target if n_tokens > 1 else target.clone()
+        return context, target
+
+    def __repr__(self):
+        return f"FeatureMask(mask_ratio={self.mask_ratio!r})"
+
+
+class MultiBlockMask:
+    """I-JEPA multi-block masking on a 2-D grid of patches.
+
+    Draws ``n_targets`` rectangular target blocks of random scale and aspect
+    ratio, and one large context block from which all target patches are
+    removed.
+
+    Parameters
+    ----------
+    n_targets : int, default=4
+        Number of target blocks per image.
+    target_scale : tuple of (float, float), default=(0.15, 0.2)
+        Range of the area of each target block, as a fraction of the grid.
+    target_aspect : tuple of (float, float), default=(0.75, 1.5)
+        Range of the height / width ratio of target blocks.
+    context_scale : tuple of (float, float), default=(0.85, 1.0)
+        Range of the area of the context block before targets are removed.
+
+    Notes
+    -----
+    On tiny grids a block is at least one patch, so the realised areas are
+    rounded; every row keeps at least one context patch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_jepa import MultiBlockMask
+    >>> context, target = MultiBlockMask()(2, (4, 4), torch.Generator().manual_seed(0))
+    >>> context.shape, bool((context & target).any())
+    (torch.Size([2, 16]), False)
+    """
+
+    def __init__(
+        self,
+        n_targets=4,
+        *,
+        target_scale=(0.15, 0.2),
+        target_aspect=(0.75, 1.5),
+        context_scale=(0.85, 1.0),
+    ):
+        self.n_targets = n_targets
+        self.target_scale = target_scale
+        self.target_aspect = target_aspect
+        self.context_scale = context_scale
+
+    def _block(self, grid, scale, aspect, generator):
+        height, width = grid
+        area = _uniform(*scale, generator) * height * width
+        log_low, log_high = (math.log(a) for a in aspect)
+        ratio = math.exp(_uniform(log_low, log_high, generator))
+        h = min(height, max(1, round(math.sqrt(area * ratio))))
+        w = min(width, max(1, round(math.sqrt(area / ratio))))
+        top = torch.randint(height - h + 1, (1,), generator=generator).item()
+        left = torch.randint(width - w + 1, (1,), generator=generator).item()
+        block = torch.zeros(height, width, dtype=torch.bool)
+        block[top : top + h, left : left + w] = True
+        return block.flatten()
+
+    def __call__(self, batch_size, grid, generator):
+        if len(grid) != 2:
+            raise ValueError(f"MultiBlockMask needs a 2-D grid, got {grid}.")
+        n_tokens = math.prod(grid)
+        context = torch.zeros(batch_size, n_tokens, dtype=torch.bool)
+        target = torch.zeros(batch_size, n_tokens, dtype=torch.bool)
+        for row in range(batch_size):
+            for _ in range(self.n_targets):
+                target[row] |= self._block(
+                    grid, self.target_scale, self.target_aspect, generator
+                )
+            context[row] = self._block(grid, self.context_scale, (1.0, 1.0), generator)
+        context &= ~target
+        return _ensure_nonempty(context, target, generator)
+
+    def __repr__(self):
+        return (
+            f"MultiBlockMask(n_targets={self.n_targets}, "
+            f"target_scale={self.target_scale}, target_aspect={self.target_aspect},"
+            f" context_scale={self.context_scale})"
+        )
+
+
+class SpanMask:
+    """Contiguous span masking over a 1-D sequence of patches.
+
+    Draws ``n_spans`` contiguous target spans; the context is every patch not
+    in a target span.
+
+    Parameters
+    ----------
+    n_spans : int, default=2
+        Number of target spans per signal.
+    span_scale : tuple of (float, float), default=(0.1, 0.25)
+        Range of the length of each span, as a fraction of the sequence.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_jepa import SpanMask
+    >>> context, target = SpanMask()(3, (20,), torch.Generator().manual_seed(0))
+    >>> context.shape, bool((context & target).any())
+    (torch.Size([3, 20]), False)
+    """
+
+    def __init__(self, n_spans=2, *, span_scale=(0.1, 0.25)):
+        self.n_spans = n_spans
+        self.span_scale = span_scale
+
+    def __call__(self, batch_size, grid, generator):
+        n_tokens = math.prod(grid)
+        target = torch.zeros(batch_size, n_tokens, dtype=torch.bool)
+        for row in range(batch_size):
+            for _ in range(self.n_spans):
+                length = max(1, round(_uniform(*self.span_scale, generator) * n_tokens))
+                length = min(length, n_tokens)
+                start = torch.randint(n_tokens - length + 1, (1,), generator=generator)
+                target[row, start : start + length] = True
+        return _ensure_nonempty(~target, target, generator)
+
+    def __repr__(self):
+        return f"SpanMask(n_spans={self.n_spans}, span_scale={self.span_scale})"
+
+
+class MaskCollator:
+    """Collate function that draws the masks next to the batch.
+
+    Parameters
+    ----------
+    strategy : callable
+        A masking strategy (see the module docstring).
+    grid : tuple of int
+        Shape of the token grid.
+    seed : int
+        Seed of the private ``torch.Generator``.
+
+    Notes
+    -----
+    :meth:`reset` rewinds the generator, so a validation set sees the same
+    masks every epoch and its loss is comparable across epochs.
+    """
+
+    def __init__(self, strategy, grid, seed):
+        self.strategy = strategy
+        self.grid = tuple(grid)
+        self.seed = seed
+        self.reset()
+
+    def reset(self):
+        self.generator = torch.Generator().manual_seed(int(self.seed))
+
+    def __call__(self, x):
+        # ``x`` is already a (batch_size, n_features) tensor: the dataset
+        # implements ``__getitems__`` so no per-row collation happens.
+        context, target = self.strategy(len(x), self.grid, self.generator)
+        return {"x": x, "context_mask": context, "target_mask": target}, None

@@ -1,0 +1,42 @@
+"""The JEPA module: online encoder, predictor and EMA target encoder."""
+
+import copy
+
+import torch
+from torch import nn
+
+__all__ = ["JEPAModule"]
+
+
+class JEPAModule(nn.Module):
+    """Online encoder ``f_theta``, predictor ``g_theta`` and target ``f_xi``.
+
+    ``f_xi`` starts as a copy of ``f_theta``, never requires gradients and is
+    only changed by :func:`sklearn_jepa._ema.update_momentum`.
+
+    The target encoder always sees the whole input, as in I-JEPA. For a token
+    encoder (3-D output) its embeddings at the target tokens are the targets;
+    for a whole-row encoder (2-D output) the target is the embedding of the
+    whole row, which the predictor must infer from the context and the mask.
+    (Feeding the target encoder only the hidden features was measured worse:
+    -3.5 points on digits and -5 on structure+noise with 10 labels per class,
+    and the encoder then never sees a whole row before ``transform``.)
+    """
+
+    def __init__(self, encoder, predictor):
+        super().__init__()
+        self.encoder = encoder
+        self.predictor = predictor
+        self.target_encoder = copy.deepcopy(encoder).requires_grad_(False)
+
+    def forward(self, x, context_mask, target_mask):
+        """Return ``(prediction, target, weight)`` for :class:`JEPALoss`."""
+        z_context = self.encoder(x, context_mask)
+        with torch.no_grad():
+            z_target = self.target_encoder(x, None)
+        prediction = self.predictor(z_context, context_mask, target_mask)
+        return prediction, z_target, target_mask if z_target.dim() == 3 else None
+
+    def embed(self, x):
+        """Target-encoder embedding of whole inputs, ``(batch_size, ...)``."""
+        return self.target_encoder(x, None)

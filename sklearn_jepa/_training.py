@@ -1,0 +1,184 @@
+"""Training engine: a skorch ``NeuralNet`` specialised for JEPA.
+
+skorch owns the loop, history, callbacks, progress display and devices; this
+module overrides single links of its chain (dataset, optimizer, loss) and adds
+the callbacks that JEPA needs: the per-step schedules with the EMA update, and
+the collapse diagnostics.
+"""
+
+import math
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+
+from ._diagnostics import embedding_stats
+from ._ema import momentum_at, update_momentum
+
+__all__ = ["JEPANet"]
+
+
+class ArrayDataset(torch.utils.data.Dataset):
+    """A tensor of rows; ``__getitems__`` makes the loader slice whole batches."""
+
+    def __init__(self, X):
+        self.X = torch.as_tensor(X)
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.X[index]
+
+    def __getitems__(self, indices):
+        return self.X[torch.as_tensor(indices)]
+
+
+class JEPANet(NeuralNet):
+    """skorch net whose module returns ``(prediction, target, weight)``.
+
+    Parameters
+    ----------
+    autocast_bf16 : bool, default=False
+        Run the forward pass under bfloat16 autocast on CUDA.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, *args, autocast_bf16=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.autocast_bf16 = autocast_bf16
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        return ArrayDataset(X)
+
+    def get_all_learnable_params(self):
+        # The target encoder is moved by the EMA only: never hand it to the
+        # optimizer.
+        for name, param in self.module_.named_parameters():
+            if not name.startswith("target_encoder."):
+                yield name, param
+
+    def initialize_optimizer(self, triggered_directly=None):
+        named = list(self.get_all_learnable_params())
+        _, kwargs = self.get_params_for_optimizer("optimizer", named)
+        # No weight decay on biases and normalisation weights (the 1-D ones).
+        groups = [
+            {"params": [p for _, p in named if p.ndim > 1]},
+            {"params": [p for _, p in named if p.ndim <= 1], "weight_decay": 0.0},
+        ]
+        self.optimizer_ = self.optimizer(groups, **kwargs)
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        if not training:
+            # Same validation masks every epoch: comparable validation losses.
+            self.iterator_valid__collate_fn.reset()
+        return super().get_iterator(dataset, training=training)
+
+    def infer(self, x, **fit_params):
+        enabled = self.autocast_bf16 and str(self.device).startswith("cuda")
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled):
+            return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true=None, X=None, training=False):
+        prediction, target, weight = y_pred
+        loss = self.criterion_(prediction.float(), target.float(), weight)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"The JEPA loss became {loss.item()} in epoch {len(self.history)}. "
+                f"Training diverged: the learning rate (lr={self.lr}) is probably "
+                "too high, or the input holds extreme values. Lower lr, keep "
+                "grad_clip on, or check the data."
+            )
+        return loss
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            # skorch swallows the interrupt and so does EarlyStopping's own
+            # KeyboardInterrupt; remember which of the two it was.
+            self.interrupted_ = not any(
+                isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience
+                for _, cb in self.callbacks_
+            )
+            raise
+
+
+class WarmupCosine:
+    """Learning-rate factor: linear warmup, then cosine decay to ``final``."""
+
+    def __init__(self, total_steps, warmup_steps, final=0.01):
+        self.total_steps = total_steps
+        self.warmup_steps = warmup_steps
+        self.final = final
+
+    def __call__(self, step):
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        span = max(self.total_steps - self.warmup_steps, 1)
+        progress = min((step - self.warmup_steps) / span, 1.0)
+        return self.final + (1 - self.final) * (1 + math.cos(math.pi * progress)) / 2
+
+
+class Schedules(Callback):
+    """Per-optimizer-step learning rate and EMA momentum, and the EMA update.
+
+    The step counter is restored from the history at the start of every
+    training call, so ``partial_fit`` and ``warm_start`` continue the ramps.
+    """
+
+    def __init__(self, lr_factor, total_steps, momentum):
+        self.lr_factor = lr_factor
+        self.total_steps = total_steps
+        self.momentum = momentum
+
+    def on_train_begin(self, net, **kwargs):
+        counts = [row.get("train_batch_count", 0) for row in net.history]
+        self.step_ = int(sum(counts))
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if training:
+            factor = self.lr_factor(self.step_)
+            for group in net.optimizer_.param_groups:
+                group["lr"] = net.lr * factor
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            start, end = self.momentum
+            m = momentum_at(self.step_, self.total_steps, start, end)
+            update_momentum(net.module_.target_encoder, net.module_.encoder, m)
+            self.step_ += 1
+
+
+class Diagnostics(Callback):
+    """Record collapse diagnostics of a fixed sample's embeddings every epoch.
+
+    Parameters
+    ----------
+    embed : callable
+        Maps the net and a float tensor of rows to ``(n, n_components)``
+        embeddings.
+    sample : ndarray
+        The rows to embed (a few hundred are enough; the cost is one forward
+        pass and one small SVD per epoch).
+    """
+
+    def __init__(self, embed, sample):
+        self.embed = embed
+        self.sample = sample
+
+    def on_epoch_end(self, net, **kwargs):
+        Z = self.embed(net, self.sample)
+        if not np.all(np.isfinite(Z)):
+            raise FloatingPointError(
+                f"The embeddings became non-finite in epoch {len(net.history)}; "
+                f"the learning rate (lr={net.lr}) is probably too high."
+            )
+        for key, value in embedding_stats(Z).items():
+            net.history.record(key, value)

@@ -1,0 +1,41 @@
+"""scikit-learn's estimator checks, including those check_estimator skips."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+from sklearn_jepa import JEPATransformer
+
+SMALL = dict(
+    n_components=3, hidden_size=16, max_epochs=2, batch_size=16, random_state=0
+)
+
+ESTIMATORS = [JEPATransformer(**SMALL)]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+EXTRA_CHECKS = [
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e)[:60])
+@pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
+def test_extra_sklearn_checks(estimator, check):
+    check(type(estimator).__name__, estimator)
