@@ -1,6 +1,7 @@
 """sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
 
 from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
+from ._display import TrainingDisplay
 from ._encoders import MLPEncoder, MLPPredictor
 from ._losses import JEPALoss
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
@@ -17,6 +18,7 @@ __all__ = [
     "MLPPredictor",
     "MultiBlockMask",
     "SpanMask",
+    "TrainingDisplay",
     "effective_rank",
     "embedding_stats",
 ]

@@ -73,11 +73,13 @@ class JEPANet(NeuralNet):
         self.optimizer_ = self.optimizer(groups, **kwargs)
         return self
 
-    def get_iterator(self, dataset, training=False):
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if not training:
             # Same validation masks every epoch: comparable validation losses.
             self.iterator_valid__collate_fn.reset()
-        return super().get_iterator(dataset, training=training)
+        return super().run_single_epoch(
+            iterator, training, prefix, step_fn, **fit_params
+        )
 
     def infer(self, x, **fit_params):
         enabled = self.autocast_bf16 and str(self.device).startswith("cuda")
@@ -129,8 +131,13 @@ class WarmupCosine:
 class Schedules(Callback):
     """Per-optimizer-step learning rate and EMA momentum, and the EMA update.
 
-    The step counter is restored from the history at the start of every
-    training call, so ``partial_fit`` and ``warm_start`` continue the ramps.
+    The schedules run in segments of ``total_steps`` optimizer steps. The
+    step counter is restored from the history at the start of every training
+    call, so ``partial_fit`` and ``warm_start`` continue a segment; once a
+    segment is complete the next training call starts a new one (a warm
+    restart: warmup and cosine again, momentum ramped again). Without
+    restarts, training past the end would run at the final learning rate
+    with the target encoder frozen at momentum 1, and learn nothing.
     """
 
     def __init__(self, lr_factor, total_steps, momentum):
@@ -141,17 +148,21 @@ class Schedules(Callback):
     def on_train_begin(self, net, **kwargs):
         counts = [row.get("train_batch_count", 0) for row in net.history]
         self.step_ = int(sum(counts))
+        start = getattr(self, "segment_start_", None)
+        if start is None or self.step_ - start >= self.total_steps:
+            self.segment_start_ = self.step_
 
     def on_batch_begin(self, net, training=False, **kwargs):
         if training:
-            factor = self.lr_factor(self.step_)
+            factor = self.lr_factor(self.step_ - self.segment_start_)
             for group in net.optimizer_.param_groups:
                 group["lr"] = net.lr * factor
 
     def on_batch_end(self, net, training=False, **kwargs):
         if training:
             start, end = self.momentum
-            m = momentum_at(self.step_, self.total_steps, start, end)
+            local = self.step_ - self.segment_start_
+            m = momentum_at(local, self.total_steps, start, end)
             update_momentum(net.module_.target_encoder, net.module_.encoder, m)
             self.step_ += 1
 
