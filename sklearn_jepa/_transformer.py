@@ -15,14 +15,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
-from skorch.dataset import ValidSplit  # noqa: F401  (documented alternative)
 from skorch.helper import predefined_split
+from torch import nn
 
+from ._build import KINDS, build_module, default_masking, resolve_input
 from ._diagnostics import CollapseWarning, effective_rank, is_collapsed
-from ._encoders import MLPEncoder, MLPPredictor
 from ._losses import LOSSES, JEPALoss
-from ._masks import FeatureMask, MaskCollator
-from ._model import JEPAModule
+from ._masks import MaskCollator
 from ._training import ArrayDataset, Diagnostics, JEPANet, Schedules, WarmupCosine
 
 __all__ = ["JEPATransformer"]
@@ -73,20 +72,62 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     ----------
     n_components : int, default=32
         Size of the embedding returned by ``transform``.
+    input_shape : tuple of int, default=None
+        Shape of one row: ``None`` for a table, ``(H, W)`` or ``(C, H, W)``
+        for images and ``(L,)`` (or ``(C, L)`` with ``input_kind="signal"``)
+        for 1-D signals, with rows of ``X`` flattened in C order. Its product
+        must equal ``n_features``.
+    input_kind : {"auto", "table", "image", "signal"}, default="auto"
+        How to read ``input_shape``; ``"auto"``: ``None`` is a table, a
+        1-tuple a signal, a 2- or 3-tuple an image. With ``input_shape=None``,
+        ``"signal"`` reads each row as a signal of length ``n_features`` and
+        ``"image"`` as an image one pixel high.
+    encoder : {"auto", "mlp", "transformer"} or torch.nn.Module, default="auto"
+        ``"mlp"``: a whole-row MLP over masked features (the default for
+        tables). ``"transformer"``: tokens and a transformer; patches for
+        images and signals (their default), one token per feature plus
+        ``n_registers`` register tokens for tables (T-JEPA). A module is
+        used as the online encoder (deep-copied at ``fit``); it must implement
+        ``forward(x, mask=None)`` with ``x`` of shape ``(batch_size,
+        n_features)`` (standardised) and ``mask`` a bool tensor of the tokens
+        it may see (``None``: all), and return ``(batch_size, dim)`` or
+        ``(batch_size, n_tokens, dim)``. Masks cover the module's ``grid``
+        attribute if it has one, else the input features (2-D output) or the
+        output tokens (3-D output). Its class must be importable (defined in
+        a module, not in ``__main__``) for ``GridSearchCV(n_jobs>1)`` and
+        ``joblib`` round trips.
+    patch_size : int, default=None
+        Patch side (images) or length (signals); sides that are not
+        multiples are zero-padded. ``None``: about 7 patches per image side
+        and ``1.5 sqrt(L)`` patches per signal.
+    pooling : {"mean", "flatten"}, default="mean"
+        How token embeddings become one vector: their mean, or all of them
+        concatenated. The pooled vector is then projected on its first
+        ``n_components`` principal directions (fitted on the training rows).
     mask_ratio : float or tuple of (float, float), default=(0.3, 0.7)
         Fraction of the features hidden from the context; a pair draws the
         fraction uniformly per row. Ignored when ``masking`` is given.
     masking : callable, default=None
         A masking strategy ``masking(batch_size, grid, generator) ->
-        (context, target)`` (see :class:`FeatureMask`); ``None`` uses
-        ``FeatureMask(mask_ratio)``.
-    hidden_size : int, default=256
-        Width of the encoder's hidden layers.
-    n_layers : int, default=2
-        Number of hidden layers of the encoder and of the predictor.
+        (context, target)`` returning bool tensors ``(batch_size, n_tokens)``
+        (see :class:`FeatureMask`). ``None``: ``FeatureMask(mask_ratio)`` for
+        tables, :class:`MultiBlockMask` for images, :class:`SpanMask` for
+        signals, with the number of blocks scaled to the grid. A user
+        strategy must be picklable (a module-level function or class).
+    hidden_size : int, default=None
+        Width of the encoder: the MLP's hidden layers (``None``: 256) or the
+        transformer's token width (``None``: 64).
+    n_layers : int, default=None
+        Depth of the encoder: MLP hidden layers (``None``: 2, also for its
+        predictor) or transformer layers (``None``: 4; the predictor gets
+        half).
     predictor_size : int, default=None
-        Width of the predictor; ``None`` means ``hidden_size // 2`` (the
+        Width of the predictor; ``None`` means half the encoder width (the
         predictor is kept narrower than the encoder).
+    n_heads : int, default=4
+        Attention heads of the transformer encoder and predictor.
+    n_registers : int, default=4
+        Register tokens of the feature-token transformer (tables only).
     loss : {"l2", "cosine", "smooth_l1"}, default="l2"
         Regression loss between the prediction and the (layer-normalised)
         target embedding; ``"cosine"`` is the normalised form.
@@ -143,6 +184,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     Attributes
     ----------
+    projection_ : tuple of (ndarray, ndarray) or None
+        Mean and principal directions that map pooled token embeddings to
+        ``n_components``; ``None`` for whole-row encoders.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` holds the encoder, the
         predictor and the target encoder.
@@ -190,11 +234,18 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "input_shape": [tuple, list, None],
+        "input_kind": [StrOptions(set(KINDS))],
+        "encoder": [StrOptions({"auto", "mlp", "transformer"}), nn.Module],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "pooling": [StrOptions({"mean", "flatten"})],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple],
         "masking": [callable, None],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_layers": [Interval(Integral, 1, None, closed="left"), None],
         "predictor_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_registers": [Interval(Integral, 0, None, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
         "ema_momentum": [tuple],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -220,11 +271,18 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self,
         n_components=32,
         *,
+        input_shape=None,
+        input_kind="auto",
+        encoder="auto",
+        patch_size=None,
+        pooling="mean",
         mask_ratio=(0.3, 0.7),
         masking=None,
-        hidden_size=256,
-        n_layers=2,
+        hidden_size=None,
+        n_layers=None,
         predictor_size=None,
+        n_heads=4,
+        n_registers=4,
         loss="l2",
         ema_momentum=(0.99, 1.0),
         max_epochs=100,
@@ -246,11 +304,18 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         verbose=0,
     ):
         self.n_components = n_components
+        self.input_shape = input_shape
+        self.input_kind = input_kind
+        self.encoder = encoder
+        self.patch_size = patch_size
+        self.pooling = pooling
         self.mask_ratio = mask_ratio
         self.masking = masking
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.predictor_size = predictor_size
+        self.n_heads = n_heads
+        self.n_registers = n_registers
         self.loss = loss
         self.ema_momentum = ema_momentum
         self.max_epochs = max_epochs
@@ -377,6 +442,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 self.net_.train_split = None
             n_before = len(self.net_.history)
             self.net_.partial_fit(X_train, epochs=epochs)
+            self._fit_projection(X_std)
         self._set_fitted_attributes(n_before, epochs)
         return self
 
@@ -387,7 +453,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         scale = X.std(axis=0)
         self.scale_ = np.where(scale > 1e-12 * (1 + np.abs(self.mean_)), scale, 1.0)
         torch.manual_seed(self._seed)
-        module = self._build_module(X.shape[1])
+        self._spec = resolve_input(self.input_shape, self.input_kind, X.shape[1])
+        module, self._grid = self._build_module()
         sample = rng.permutation(len(X))[:_N_DIAGNOSTIC_ROWS]
         n_train = len(X)
         if self.early_stopping:
@@ -404,8 +471,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             train_split=None,
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(self._seed + 1),
-            iterator_train__collate_fn=self._collator(X.shape[1], self._seed + 2),
-            iterator_valid__collate_fn=self._collator(X.shape[1], self._seed + 3),
+            iterator_train__collate_fn=self._collator(self._seed + 2),
+            iterator_valid__collate_fn=self._collator(self._seed + 3),
             callbacks=self._callbacks(steps_per_epoch, self._standardize(X[sample])),
             device=_resolve_device(self.device),
             autocast_bf16=self.bf16,
@@ -413,21 +480,27 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
         self.net_.initialize()
 
-    def _build_module(self, n_features):
-        predictor_size = self.predictor_size or max(1, self.hidden_size // 2)
-        encoder = MLPEncoder(
-            n_features, self.n_components, self.hidden_size, self.n_layers
+    def _build_module(self):
+        encoder = self.encoder
+        if encoder == "auto":
+            encoder = "mlp" if self._spec.kind == "table" else "transformer"
+        return build_module(
+            self._spec,
+            encoder,
+            n_components=self.n_components,
+            hidden_size=self.hidden_size,
+            n_layers=self.n_layers,
+            predictor_size=self.predictor_size,
+            n_heads=self.n_heads,
+            patch_size=self.patch_size,
+            n_registers=self.n_registers,
         )
-        predictor = MLPPredictor(
-            n_features, self.n_components, predictor_size, self.n_layers
-        )
-        return JEPAModule(encoder, predictor)
 
-    def _collator(self, n_features, seed):
+    def _collator(self, seed):
         masking = self.masking
         if masking is None:
-            masking = FeatureMask(self.mask_ratio)
-        return MaskCollator(masking, (n_features,), seed)
+            masking = default_masking(self._spec, self._grid, self.mask_ratio)
+        return MaskCollator(masking, self._grid, seed)
 
     def _callbacks(self, steps_per_epoch, sample):
         total_steps = self.max_epochs * steps_per_epoch
@@ -441,7 +514,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     tuple(self.ema_momentum),
                 ),
             ),
-            ("diagnostics", Diagnostics(_embed_for_diagnostics, sample)),
+            ("diagnostics", Diagnostics(_mean_pooled, sample)),
         ]
         if self.grad_clip is not None:
             callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
@@ -508,8 +581,34 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _standardize(self, X):
         return ((X - self.mean_) / self.scale_).astype(np.float32)
 
+    def _pooled(self, X_std, batch_size=None):
+        return _embed(self.net_, X_std, batch_size or self.batch_size, self.pooling)
+
+    def _fit_projection(self, X_std):
+        """PCA of pooled token embeddings down to ``n_components``.
+
+        Whole-row encoders already output ``n_components`` values and get no
+        projection. Deterministic: SVD with signs fixed by the largest loading.
+        """
+        Z = self._pooled(X_std)
+        if Z.shape[1] == self.n_components:
+            self.projection_ = None
+            return
+        mean = Z.mean(axis=0)
+        _, _, Vt = np.linalg.svd(Z - mean, full_matrices=False)
+        signs = np.sign(Vt[np.arange(len(Vt)), np.argmax(np.abs(Vt), axis=1)])
+        components = Vt[: self.n_components] * signs[: self.n_components, None]
+        # fewer directions than n_components (tiny data): pad with zeros
+        missing = self.n_components - len(components)
+        components = np.vstack([components, np.zeros((missing, Z.shape[1]))])
+        self.projection_ = (mean, components)
+
     def _embed_standardized(self, X_std):
-        return _embed(self.net_, X_std, self.batch_size)
+        Z = self._pooled(X_std)
+        if self.projection_ is not None:
+            mean, components = self.projection_
+            Z = (Z - mean) @ components.T
+        return Z
 
     @property
     def _n_features_out(self):
@@ -525,9 +624,13 @@ def _silent(*args, **kwargs):
     pass
 
 
+def _mean_pooled(net, sample):
+    return _embed(net, sample, len(sample), "mean")
+
+
 @torch.no_grad()
-def _embed(net, X_std, batch_size):
-    """Target-encoder embeddings of standardised rows, in chunks.
+def _embed(net, X_std, batch_size, pooling):
+    """Pooled target-encoder embeddings of standardised rows, in chunks.
 
     Every chunk is padded to exactly ``batch_size`` rows: BLAS kernels pick
     their blocking by matrix shape, so a row embedded alone and the same row
@@ -544,12 +647,10 @@ def _embed(net, X_std, batch_size):
             n_rows = len(xb)
             if n_rows < batch_size:
                 xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
-            z = module.embed(xb.to(net.device))[:n_rows]
-            chunks.append(z.float().cpu().numpy())
+            z = module.embed(xb.to(net.device))[:n_rows].float()
+            if z.dim() == 3:
+                z = z.mean(dim=1) if pooling == "mean" else z.flatten(1)
+            chunks.append(z.cpu().numpy())
     finally:
         module.train(was_training)
     return np.concatenate(chunks).astype(np.float64)
-
-
-def _embed_for_diagnostics(net, sample):
-    return _embed(net, sample, len(sample))

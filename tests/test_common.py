@@ -17,7 +17,14 @@ SMALL = dict(
     n_components=3, hidden_size=16, max_epochs=2, batch_size=16, random_state=0
 )
 
-ESTIMATORS = [JEPATransformer(**SMALL)]
+TOKENS = dict(SMALL, hidden_size=8, n_layers=1, n_heads=2)
+
+ESTIMATORS = [
+    JEPATransformer(**SMALL),
+    JEPATransformer(**TOKENS, input_kind="image"),
+    JEPATransformer(**TOKENS, input_kind="signal", pooling="flatten"),
+    JEPATransformer(**TOKENS, encoder="transformer", n_registers=2),
+]
 
 
 @parametrize_with_checks(ESTIMATORS)

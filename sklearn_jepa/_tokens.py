@@ -1,0 +1,174 @@
+"""Token encoders: patches of images and signals, feature tokens of tables.
+
+All encoders follow the contract of :mod:`sklearn_jepa._encoders` and return
+one embedding per token, ``(batch_size, n_tokens, dim)``. Tokens outside the
+view are excluded as attention keys (``src_key_padding_mask``), so the
+visible tokens' embeddings do not depend on hidden content.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["FeatureTokens", "PatchTokens", "TokenEncoder", "TokenPredictor"]
+
+
+def _transformer(dim, n_layers, n_heads):
+    layer = nn.TransformerEncoderLayer(
+        dim,
+        n_heads,
+        dim_feedforward=2 * dim,
+        dropout=0.0,
+        activation="gelu",
+        batch_first=True,
+        norm_first=True,
+    )
+    # enable_nested_tensor=False: one numerical path in train and eval mode.
+    return nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+
+
+def _init_embedding(shape):
+    return nn.Parameter(torch.randn(*shape) * 0.02)
+
+
+def _check_heads(dim, n_heads):
+    if dim % n_heads:
+        raise ValueError(
+            f"The token width ({dim}) must be divisible by n_heads ({n_heads})."
+        )
+
+
+class PatchTokens(nn.Module):
+    """Cut a flattened image or signal into non-overlapping patches.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(C, H, W)`` for images or ``(C, L)`` for signals.
+    patch_size : int
+        Side (or length) of a patch. Inputs whose sides are not multiples of
+        it are zero-padded at the end (zero is the mean after standardising).
+    dim : int
+        Token width.
+
+    Attributes
+    ----------
+    grid : tuple of int
+        Patches per spatial axis.
+    """
+
+    def __init__(self, input_shape, patch_size, dim):
+        super().__init__()
+        self.input_shape = tuple(input_shape)
+        self.patch_size = patch_size
+        spatial = self.input_shape[1:]
+        self.grid = tuple(math.ceil(s / patch_size) for s in spatial)
+        self.padding = tuple(
+            g * patch_size - s for g, s in zip(self.grid, spatial, strict=True)
+        )
+        patch_numel = self.input_shape[0] * patch_size ** len(spatial)
+        self.proj = nn.Linear(patch_numel, dim)
+
+    def forward(self, x):
+        batch_size, p = len(x), self.patch_size
+        x = x.reshape(batch_size, *self.input_shape)
+        # F.pad takes the last axis first
+        x = F.pad(x, [v for pad in reversed(self.padding) for v in (0, pad)])
+        if len(self.grid) == 1:
+            patches = x.unfold(2, p, p).permute(0, 2, 1, 3)
+        else:
+            patches = x.unfold(2, p, p).unfold(3, p, p).permute(0, 2, 3, 1, 4, 5)
+        return self.proj(patches.reshape(batch_size, math.prod(self.grid), -1))
+
+
+class FeatureTokens(nn.Module):
+    """One token per feature: ``value * w_f + b_f``.
+
+    The per-feature bias ``b_f`` doubles as the feature-identity embedding.
+    """
+
+    def __init__(self, n_features, dim):
+        super().__init__()
+        self.grid = (n_features,)
+        self.weight = _init_embedding((n_features, dim))
+        self.bias = _init_embedding((n_features, dim))
+
+    def forward(self, x):
+        return x[..., None] * self.weight + self.bias
+
+
+class TokenEncoder(nn.Module):
+    """Transformer over tokens, with optional register tokens.
+
+    Parameters
+    ----------
+    tokens : PatchTokens or FeatureTokens
+        Turns ``x`` into ``(batch_size, n_tokens, dim)`` tokens.
+    dim : int
+    n_layers : int
+    n_heads : int
+    n_registers : int, default=0
+        Learnable tokens prepended to every sequence, always visible. They
+        are dropped from the output, so output token ``i`` is input token
+        ``i`` and the masks' indices stay aligned (the public T-JEPA code
+        shifted the feature indices by the number of registers).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_jepa._tokens import PatchTokens, TokenEncoder
+    >>> encoder = TokenEncoder(PatchTokens((1, 8, 8), 2, 16), 16, 1, 2)
+    >>> encoder(torch.zeros(3, 64), None).shape
+    torch.Size([3, 16, 16])
+    """
+
+    def __init__(self, tokens, dim, n_layers, n_heads, n_registers=0):
+        super().__init__()
+        _check_heads(dim, n_heads)
+        self.tokens = tokens
+        self.grid = tokens.grid
+        self.n_registers = n_registers
+        self.pos_embed = _init_embedding((1, math.prod(self.grid), dim))
+        self.registers = _init_embedding((1, n_registers, dim))
+        self.blocks = _transformer(dim, n_layers, n_heads)
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x, mask=None):
+        h = self.tokens(x) + self.pos_embed
+        batch_size = len(h)
+        padding = None if mask is None else ~mask
+        if self.n_registers:
+            h = torch.cat([self.registers.expand(batch_size, -1, -1), h], dim=1)
+            if padding is not None:
+                visible = padding.new_zeros(batch_size, self.n_registers)
+                padding = torch.cat([visible, padding], dim=1)
+        h = self.blocks(h, src_key_padding_mask=padding)
+        return self.norm(h[:, self.n_registers :])
+
+
+class TokenPredictor(nn.Module):
+    """Narrow transformer that predicts target-token embeddings.
+
+    Context tokens keep the encoder's embeddings; every other token is a
+    learned mask token; positional embeddings tell which token is which.
+    Tokens in neither view are excluded from attention.
+    """
+
+    def __init__(self, n_tokens, dim, predictor_dim, n_layers, n_heads):
+        super().__init__()
+        _check_heads(predictor_dim, n_heads)
+        self.inp = nn.Linear(dim, predictor_dim)
+        self.mask_token = _init_embedding((1, 1, predictor_dim))
+        self.pos_embed = _init_embedding((1, n_tokens, predictor_dim))
+        self.blocks = _transformer(predictor_dim, n_layers, n_heads)
+        self.norm = nn.LayerNorm(predictor_dim)
+        self.out = nn.Linear(predictor_dim, dim)
+
+    def forward(self, z, context_mask, target_mask):
+        h = self.inp(z)
+        h = torch.where(context_mask[..., None], h, self.mask_token.to(h.dtype))
+        h = h + self.pos_embed
+        h = self.blocks(h, src_key_padding_mask=~(context_mask | target_mask))
+        return self.out(self.norm(h))
