@@ -71,10 +71,14 @@ def resolve_input(input_shape, input_kind, n_features):
 
 
 def default_patch_size(spec):
-    """About 4 to 8 patches per image side; about 1.5 sqrt(L) signal patches."""
+    """About 4 to 8 patches per image side; at most 64 signal patches.
+
+    Signals: fine tokens matter (MNIST-1D, all labels: 83 % with 40 tokens,
+    73 % with 20, 57 % with 10), and 64 keeps attention cheap.
+    """
     if spec.kind == "image":
         return max(1, math.ceil(min(spec.spatial) / 7))
-    return max(1, round(math.sqrt(spec.spatial[0]) / 1.5))
+    return max(1, math.ceil(spec.spatial[0] / 64))
 
 
 def default_masking(spec, grid, mask_ratio):
@@ -119,7 +123,10 @@ def build_module(
     if spec.kind == "table":
         tokens, registers = FeatureTokens(n_features, dim), n_registers
     else:
-        tokens = PatchTokens(spec.shape, patch_size or default_patch_size(spec), dim)
+        # conv stem: +1.7 points on digits 8x8 and +7 on MNIST-1D (10/class)
+        tokens = PatchTokens(
+            spec.shape, patch_size or default_patch_size(spec), dim, stem="conv"
+        )
         registers = 0
     depth = n_layers or 4
     online = TokenEncoder(tokens, dim, depth, n_heads, registers)

@@ -41,7 +41,7 @@ def _check_heads(dim, n_heads):
 
 
 class PatchTokens(nn.Module):
-    """Cut a flattened image or signal into non-overlapping patches.
+    """Cut a flattened image or signal into non-overlapping patch tokens.
 
     Parameters
     ----------
@@ -52,6 +52,12 @@ class PatchTokens(nn.Module):
         it are zero-padded at the end (zero is the mean after standardising).
     dim : int
         Token width.
+    stem : {"linear", "conv"}, default="conv"
+        ``"linear"``: a linear map of each patch (ViT). ``"conv"``: a 3-wide
+        convolution and GELU before the strided patch convolution, which
+        gives shift-tolerant local features (helps signals). Values of
+        hidden patches are zeroed before the stem, so a convolution window
+        at a patch border cannot see hidden values.
 
     Attributes
     ----------
@@ -59,23 +65,40 @@ class PatchTokens(nn.Module):
         Patches per spatial axis.
     """
 
-    def __init__(self, input_shape, patch_size, dim):
+    def __init__(self, input_shape, patch_size, dim, stem="conv"):
         super().__init__()
         self.input_shape = tuple(input_shape)
         self.patch_size = patch_size
+        self.stem = stem
         spatial = self.input_shape[1:]
         self.grid = tuple(math.ceil(s / patch_size) for s in spatial)
         self.padding = tuple(
             g * patch_size - s for g, s in zip(self.grid, spatial, strict=True)
         )
-        patch_numel = self.input_shape[0] * patch_size ** len(spatial)
-        self.proj = nn.Linear(patch_numel, dim)
+        channels = self.input_shape[0]
+        if stem == "conv":
+            conv = nn.Conv1d if len(spatial) == 1 else nn.Conv2d
+            width = max(1, dim // 2)
+            self.proj = nn.Sequential(
+                conv(channels, width, 3, padding=1),
+                nn.GELU(),
+                conv(width, dim, patch_size, stride=patch_size),
+            )
+        else:
+            self.proj = nn.Linear(channels * patch_size ** len(spatial), dim)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
         batch_size, p = len(x), self.patch_size
         x = x.reshape(batch_size, *self.input_shape)
         # F.pad takes the last axis first
         x = F.pad(x, [v for pad in reversed(self.padding) for v in (0, pad)])
+        if self.stem == "conv":
+            if mask is not None:
+                keep = mask.reshape(batch_size, 1, *self.grid).to(x.dtype)
+                for axis in range(2, x.dim()):
+                    keep = keep.repeat_interleave(p, dim=axis)
+                x = x * keep
+            return self.proj(x).flatten(2).transpose(1, 2)
         if len(self.grid) == 1:
             patches = x.unfold(2, p, p).permute(0, 2, 1, 3)
         else:
@@ -95,7 +118,7 @@ class FeatureTokens(nn.Module):
         self.weight = _init_embedding((n_features, dim))
         self.bias = _init_embedding((n_features, dim))
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
         return x[..., None] * self.weight + self.bias
 
 
@@ -136,7 +159,7 @@ class TokenEncoder(nn.Module):
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, x, mask=None):
-        h = self.tokens(x) + self.pos_embed
+        h = self.tokens(x, mask) + self.pos_embed
         batch_size = len(h)
         padding = None if mask is None else ~mask
         if self.n_registers:

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["make_structure_noise"]
+__all__ = ["few_label_indices", "load_mnist1d", "make_structure_noise"]
 
 
 def make_structure_noise(
@@ -78,3 +78,55 @@ def make_structure_noise(
     X = X[:, order]
     structure_columns = np.flatnonzero(order < n_structure)
     return X, y, structure_columns
+
+
+def few_label_indices(y, per_class, *, random_state=None):
+    """Indices of ``per_class`` labeled rows of every class (the few-label protocol).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+    per_class : int or None
+        Rows drawn per class without replacement; ``None`` keeps every row.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    indices : ndarray of int
+
+    Examples
+    --------
+    >>> from sklearn_jepa.datasets import few_label_indices
+    >>> few_label_indices([0, 0, 0, 1, 1, 1], 2, random_state=0).shape
+    (4,)
+    """
+    y = np.asarray(y)
+    if per_class is None:
+        return np.arange(len(y))
+    rng = check_random_state(random_state)
+    return np.concatenate(
+        [
+            rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+            for c in np.unique(y)
+        ]
+    )
+
+
+def load_mnist1d(*, random_state=42):
+    """MNIST-1D, generated procedurally by the ``mnist1d`` package (no download).
+
+    4,000 training and 1,000 test signals of length 40, 10 classes, with the
+    package's default arguments (seed 42 reproduces the published set).
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarrays
+    """
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as exc:
+        raise ImportError("load_mnist1d needs the mnist1d package") from exc
+    args = get_dataset_args()
+    args.seed = random_state
+    data = make_dataset(args)
+    return data["x"], data["x_test"], data["y"], data["y_test"]

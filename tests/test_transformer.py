@@ -19,7 +19,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_jepa import JEPATransformer, effective_rank
-from sklearn_jepa.datasets import make_structure_noise
+from sklearn_jepa.datasets import few_label_indices, make_structure_noise
 
 FAST = dict(n_components=4, hidden_size=32, max_epochs=3, batch_size=32)
 
@@ -313,13 +313,7 @@ def test_jepa_constant_feature_is_fine():
 
 
 def _few_label_accuracy(Z_train, y_train, Z_test, y_test, per_class, seed):
-    rng = np.random.RandomState(seed)
-    idx = np.concatenate(
-        [
-            rng.choice(np.flatnonzero(y_train == c), per_class, replace=False)
-            for c in np.unique(y_train)
-        ]
-    )
+    idx = few_label_indices(y_train, per_class, random_state=seed)
     clf = LogisticRegression(max_iter=2000).fit(Z_train[idx], y_train[idx])
     return clf.score(Z_test, y_test)
 

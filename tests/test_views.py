@@ -58,7 +58,7 @@ def test_bad_input_shape_is_a_clear_value_error(shape, kind, match):
 
 
 def test_patch_tokens_pad_odd_images_and_signals():
-    image = PatchTokens((1, 7, 9), 2, 8)
+    image = PatchTokens((1, 7, 9), 2, 8, stem="linear")
     assert image.grid == (4, 5)
     assert image(torch.zeros(3, 63)).shape == (3, 20, 8)
     signal = PatchTokens((2, 10), 4, 8)
@@ -67,7 +67,7 @@ def test_patch_tokens_pad_odd_images_and_signals():
 
 
 def test_patch_tokens_cut_the_right_pixels():
-    tokens = PatchTokens((1, 4, 4), 2, 4)
+    tokens = PatchTokens((1, 4, 4), 2, 4, stem="linear")
     with torch.no_grad():
         tokens.proj.weight.copy_(torch.eye(4))
         tokens.proj.bias.zero_()
@@ -81,7 +81,8 @@ def test_patch_tokens_cut_the_right_pixels():
 def test_default_patch_sizes():
     assert default_patch_size(resolve_input((8, 8), "auto", 64)) == 2
     assert default_patch_size(resolve_input((28, 28), "auto", 784)) == 4
-    assert default_patch_size(resolve_input((40,), "auto", 40)) == 4
+    assert default_patch_size(resolve_input((40,), "auto", 40)) == 1
+    assert default_patch_size(resolve_input((1000,), "auto", 1000)) == 16
 
 
 def test_registers_do_not_shift_feature_indices():
@@ -171,3 +172,26 @@ def test_custom_encoder_with_bad_output_is_rejected(digits):
 
     with pytest.raises(ValueError, match="must return"):
         JEPATransformer(**TINY, encoder=Scalar()).fit(digits)
+
+
+@pytest.mark.parametrize("shape", [(1, 12), (2, 6, 6)], ids=["signal", "image"])
+def test_conv_stem_does_not_see_hidden_patches(shape):
+    torch.manual_seed(0)
+    tokens = PatchTokens(shape, 3, 8, stem="conv")
+    encoder = TokenEncoder(tokens, 8, 1, 2).eval()
+    n_tokens = int(np.prod(tokens.grid))
+    mask = torch.ones(1, n_tokens, dtype=torch.bool)
+    mask[0, 1] = False
+    x = torch.randn(1, int(np.prod(shape)))
+    changed = x.clone()
+    # perturb every value of hidden patch 1 (the second patch along the last axis)
+    grid_view = changed.reshape(shape[0], *[g * 3 for g in tokens.grid])
+    if len(shape) == 2:
+        grid_view[:, 3:6] += 10.0
+    else:
+        grid_view[:, 0:3, 3:6] += 10.0
+    with torch.no_grad():
+        before, after = encoder(x, mask), encoder(changed, mask)
+    assert torch.allclose(before[0, mask[0]], after[0, mask[0]], atol=1e-6)
+    with torch.no_grad():
+        assert not torch.allclose(encoder(x, None), encoder(changed, None))

@@ -1,0 +1,70 @@
+"""Shared helpers of the benchmark scripts: machine record, timing, output."""
+
+import json
+import os
+import platform
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+
+import sklearn_jepa
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+RESULTS = DOCS / "results"
+
+
+def machine():
+    """What the numbers were measured on."""
+    return {
+        "date": date.today().isoformat(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "sklearn": sklearn.__version__,
+        "sklearn_jepa": sklearn_jepa.__version__,
+    }
+
+
+def timed(fn, *args, **kwargs):
+    """Return ``(result, seconds)`` of one call."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def median_time(fn, repeats):
+    """Median wall time of ``repeats`` calls of ``fn()``."""
+    return statistics.median(timed(fn)[1] for _ in range(repeats))
+
+
+def write_json(name, payload):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"machine": machine(), **payload}
+    path.write_text(json.dumps(payload, indent=2, default=_jsonable))
+    print(f"wrote {path.relative_to(DOCS.parent)}")
+    return path
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(type(value))
+
+
+def fmt(mean, std=None, scale=100.0):
+    if mean is None or np.isnan(mean):
+        return "-"
+    if std is None:
+        return f"{scale * mean:.1f}"
+    return f"{scale * mean:.1f} ± {scale * std:.1f}"

@@ -1,0 +1,197 @@
+"""Quality of the representations with few labels, side by side.
+
+Every representation is fit on all unlabeled training rows of a split; a
+logistic regression (on standardised embeddings) then sees ``k`` labels per
+class. Three seeds (split, label draw and representation seed), mean and std.
+
+    python benchmarks/bench_quality.py            # full run, about 25 min on 2 cores
+    python benchmarks/bench_quality.py --quick    # one seed, fewer data sets
+
+Writes docs/results/quality.json, docs/quality.md and docs/accuracy_vs_labels.png.
+"""
+
+import argparse
+import warnings
+
+import numpy as np
+from _common import DOCS, fmt, timed, write_json
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import BernoulliRBM
+from sklearn.pipeline import FeatureUnion, make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from sklearn_jepa import JEPATransformer
+from sklearn_jepa.datasets import few_label_indices, load_mnist1d, make_structure_noise
+
+K = 16
+LABELS_PER_CLASS = [1, 2, 5, 10, 50, None]  # None: all labels
+CURVE_DATASETS = ("digits (8x8 image)", "MNIST-1D")
+
+
+def load(name, seed):
+    """Train/test split of a data set, plus JEPA settings suited to its kind."""
+    if name == "MNIST-1D":
+        X_train, X_test, y_train, y_test = load_mnist1d()
+        return X_train, X_test, y_train, y_test, dict(input_shape=(40,))
+    if name == "structure+noise":
+        X, y, _ = make_structure_noise(3000, random_state=seed)
+        return X[:2000], X[2000:], y[:2000], y[2000:], {}
+    loaders = {
+        "digits (table)": load_digits,
+        "digits (8x8 image)": load_digits,
+        "breast_cancer": load_breast_cancer,
+        "wine": load_wine,
+    }
+    X, y = loaders[name](return_X_y=True)
+    split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    jepa = dict(input_shape=(8, 8)) if name == "digits (8x8 image)" else {}
+    return (*split, jepa)
+
+
+def representations(name, jepa_params, seed):
+    """The models compared on one data set (None means raw features)."""
+    models = {
+        "raw": make_pipeline(StandardScaler()),
+        f"PCA{K}": PCA(K, random_state=seed),
+        f"std+PCA{K}": make_pipeline(StandardScaler(), PCA(K, random_state=seed)),
+        f"RBM{K}": make_pipeline(
+            MinMaxScaler(),
+            BernoulliRBM(K, learning_rate=0.05, n_iter=20, random_state=seed),
+        ),
+        f"JEPA{K}": JEPATransformer(K, random_state=seed, **jepa_params),
+    }
+    try:
+        from umap import UMAP
+
+        models[f"UMAP{K}"] = make_pipeline(
+            StandardScaler(), UMAP(n_components=K, random_state=seed)
+        )
+    except ImportError:
+        warnings.warn("umap-learn is not installed: UMAP is left out", stacklevel=1)
+    if name in ("breast_cancer", "wine"):
+        models[f"JEPA{K}+raw"] = FeatureUnion(
+            [
+                ("jepa", JEPATransformer(K, random_state=seed)),
+                ("raw", StandardScaler()),
+            ]
+        )
+    return models
+
+
+def probe(Z_train, y_train, Z_test, y_test, per_class, seed):
+    idx = few_label_indices(y_train, per_class, random_state=seed)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+    return clf.fit(Z_train[idx], y_train[idx]).score(Z_test, y_test)
+
+
+def run_dataset(name, seeds):
+    rows = {}
+    for seed in seeds:
+        X_train, X_test, y_train, y_test, jepa_params = load(name, seed)
+        budgets = LABELS_PER_CLASS if name in CURVE_DATASETS else [10, None]
+        budgets = [b for b in budgets if b is None or b <= np.bincount(y_train).min()]
+        for model_name, model in representations(name, jepa_params, seed).items():
+            Z_train, fit_s = timed(model.fit_transform, X_train)
+            Z_test = model.transform(X_test)
+            row = rows.setdefault(model_name, {"fit_s": [], "acc": {}})
+            row["fit_s"].append(fit_s)
+            for per_class in budgets:
+                acc = probe(Z_train, y_train, Z_test, y_test, per_class, seed)
+                row["acc"].setdefault(str(per_class or "all"), []).append(acc)
+            print(
+                f"{name:>20} seed {seed} {model_name:>12}: fit {fit_s:6.1f}s "
+                f"10/cls {100 * row['acc']['10'][-1]:.1f}",
+                flush=True,
+            )
+        if name == "structure+noise":
+            X, y, cols = make_structure_noise(3000, random_state=seed)
+            oracle = rows.setdefault(
+                "oracle (structure columns)", {"fit_s": [], "acc": {}}
+            )
+            for per_class in budgets:
+                acc = probe(
+                    X[:2000, cols], y[:2000], X[2000:, cols], y[2000:], per_class, seed
+                )
+                oracle["acc"].setdefault(str(per_class or "all"), []).append(acc)
+    return rows
+
+
+def summarise(results):
+    lines = []
+    for name, rows in results.items():
+        lines += [
+            f"### {name}",
+            "",
+            "| representation | 10 labels/class | all labels | fit time (s) |",
+            "| --- | --- | --- | --- |",
+        ]
+        for model_name, row in rows.items():
+            few, full = row["acc"].get("10", []), row["acc"].get("all", [])
+            fit = f"{np.median(row['fit_s']):.1f}" if row["fit_s"] else "-"
+            lines.append(
+                f"| {model_name} | {fmt(np.mean(few), np.std(few))} | "
+                f"{fmt(np.mean(full), np.std(full))} | {fit} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [n for n in CURVE_DATASETS if n in results]
+    if not names:
+        return
+    fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        for model_name, row in results[name].items():
+            keys = [k for k in map(str, LABELS_PER_CLASS) if k != "None"] + ["all"]
+            keys = [k for k in keys if k in row["acc"]]
+            xs = [int(k) if k != "all" else 400 for k in keys]
+            ys = [100 * np.mean(row["acc"][k]) for k in keys]
+            ax.plot(xs, ys, marker="o", label=model_name)
+        ax.set(
+            xscale="log",
+            xlabel="labels per class ('all' drawn at 400)",
+            ylabel="test accuracy (%)",
+            title=name,
+        )
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--datasets", nargs="*")
+    args = parser.parse_args()
+    names = args.datasets or [
+        "digits (8x8 image)",
+        "MNIST-1D",
+        "structure+noise",
+        "digits (table)",
+        "breast_cancer",
+        "wine",
+    ]
+    seeds = [0] if args.quick else [0, 1, 2]
+    results = {name: run_dataset(name, seeds) for name in names}
+    write_json("quality", {"seeds": seeds, "n_components": K, "results": results})
+    table = summarise(results)
+    (DOCS / "quality.md").write_text(
+        "# Quality with few labels\n\nGenerated by `python benchmarks/bench_quality.py`"
+        f" (seeds {seeds}).\n\n" + table
+    )
+    plot(results, DOCS / "accuracy_vs_labels.png")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
