@@ -131,6 +131,28 @@ def fit_overhead(quick):
     return rows
 
 
+def diagnostics_cost(quick):
+    """Fit time with the per-epoch collapse diagnostics on vs switched off."""
+    from sklearn_jepa._training import Diagnostics
+
+    X = make_data(1797, 64)
+    record = Diagnostics.on_epoch_end
+    times = {"on": [], "off": []}
+    for _ in range(3 if quick else 5):
+        for key in ("on", "off"):
+            Diagnostics.on_epoch_end = record if key == "on" else (lambda *a, **k: None)
+            times[key].append(
+                timed(JEPATransformer(16, max_epochs=30, random_state=0).fit, X)[1]
+            )
+    Diagnostics.on_epoch_end = record
+    on, off = (float(np.median(times[k])) for k in ("on", "off"))
+    row = dict(
+        case="table 1,797x64, 30 epochs", on_s=on, off_s=off, overhead=on / off - 1
+    )
+    print(row, flush=True)
+    return row
+
+
 def transform_throughput(quick):
     n = 50_000 if quick else 200_000
     rows = []
@@ -301,6 +323,7 @@ def main():
     torch.set_num_threads(1)
     result = {
         "fit_overhead": fit_overhead(args.quick),
+        "diagnostics": diagnostics_cost(args.quick),
         "transform": transform_throughput(args.quick),
         "memory": transform_memory(),
         "scaling": scaling(args.quick),

@@ -34,7 +34,10 @@ def main():
     models = {
         "raw": None,
         "PCA(16)": PCA(n_components=16, random_state=0),
-        "JEPA(16)": JEPATransformer(n_components=16, random_state=0),
+        "JEPA(16) table": JEPATransformer(n_components=16, random_state=0),
+        "JEPA(16) image 8x8": JEPATransformer(
+            n_components=16, input_shape=(8, 8), random_state=0
+        ),
     }
     print(f"{'representation':<20} {'fit s':>6} {'10/class':>9} {'all':>6}")
     for name, model in models.items():

@@ -84,10 +84,10 @@ class FeatureMask:
         low, high = _as_range(self.mask_ratio)
         ratios = low + (high - low) * torch.rand(batch_size, generator=generator)
         n_hidden = (ratios * n_tokens).round().long().clamp(1, max(n_tokens - 1, 1))
-        # rank of each token in a random permutation; the lowest ranks are hidden
-        ranks = torch.rand(batch_size, n_tokens, generator=generator).argsort(1)
-        ranks = ranks.argsort(1)
-        target = ranks < n_hidden[:, None]
+        # hide the first n_hidden tokens of a random permutation of each row
+        order = torch.rand(batch_size, n_tokens, generator=generator).argsort(1)
+        first = torch.arange(n_tokens).expand(batch_size, -1) < n_hidden[:, None]
+        target = torch.zeros_like(first).scatter_(1, order, first)
         context = ~target if n_tokens > 1 else target.clone()
         return context, target
 

@@ -57,10 +57,22 @@ class JEPANet(NeuralNet):
 
     def get_all_learnable_params(self):
         # The target encoder is moved by the EMA only: never hand it to the
-        # optimizer.
-        for name, param in self.module_.named_parameters():
-            if not name.startswith("target_encoder."):
-                yield name, param
+        # optimizer. skorch asks for this list every batch (for gradient
+        # clipping), so it is built once per module.
+        cache = getattr(self, "_learnable_cache", None)
+        if cache is None or cache[0] is not self.module_:
+            named = [
+                (name, param)
+                for name, param in self.module_.named_parameters()
+                if not name.startswith("target_encoder.")
+            ]
+            cache = self._learnable_cache = (self.module_, named)
+        yield from cache[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_learnable_cache", None)
+        return state
 
     def initialize_optimizer(self, triggered_directly=None):
         named = list(self.get_all_learnable_params())
@@ -72,6 +84,14 @@ class JEPANet(NeuralNet):
         ]
         self.optimizer_ = self.optimizer(groups, **kwargs)
         return self
+
+    def _set_training(self, training=True):
+        # skorch calls this every batch; module.train() walks every submodule
+        # (about 7 % of a small MLP's fit time), so only switch on a change.
+        names = self._modules + self._criteria
+        modules = [getattr(self, name + "_") for name in names]
+        if any(getattr(module, "training", training) != training for module in modules):
+            super()._set_training(training)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if not training:

@@ -399,8 +399,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_is_fitted(self, "net_")
         X = self._validate_input(X, reset=False)
         with _torch_threads(self.n_threads):
-            Z = self._embed_rows(X)
-        return Z.astype(X.dtype, copy=False)
+            return self._embed_rows(X)
 
     def score(self, X, y=None):
         """Label-free quality score: effective rank of the embeddings of ``X``.
@@ -488,6 +487,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             device=_resolve_device(self.device),
             autocast_bf16=self.bf16,
             verbose=self.verbose,
+            # PrintLog formats a table every epoch even when it prints nothing
+            **({"callbacks__print_log": None} if self.verbose == 0 else {}),
         )
         self.net_.initialize()
 
@@ -606,10 +607,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Whole-row encoders already output ``n_components`` values and get no
         projection. Deterministic: SVD with signs fixed by the largest loading.
         """
-        Z = _embed(self.net_, X_std, self.batch_size, self._pooling)
-        if Z.shape[1] == self.n_components:
+        if _embed(self.net_, X_std[:1], 1, self._pooling).shape[1] == self.n_components:
             self.projection_ = None
             return
+        Z = _embed(self.net_, X_std, self.batch_size, self._pooling)
         mean = Z.mean(axis=0)
         _, _, Vt = np.linalg.svd(Z - mean, full_matrices=False)
         signs = np.sign(Vt[np.arange(len(Vt)), np.argmax(np.abs(Vt), axis=1)])
@@ -625,19 +626,20 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Only the output grows with ``n_samples``; the working memory is that
         of one chunk of ``batch_size`` rows.
         """
-        out = np.empty((len(X), self.n_components), dtype=np.float64)
-        for start in range(0, len(X), self.batch_size):
-            stop = start + self.batch_size
-            Z = _embed(
-                self.net_,
-                self._standardize(X[start:stop]),
-                self.batch_size,
-                self._pooling,
-            )
-            if self.projection_ is not None:
-                mean, components = self.projection_
-                Z = (Z - mean) @ components.T
-            out[start:stop] = Z
+        out = np.empty((len(X), self.n_components), dtype=X.dtype)
+        with _eval_mode(self.net_.module_):
+            for start in range(0, len(X), self.batch_size):
+                stop = start + self.batch_size
+                Z = _embed_chunk(
+                    self.net_,
+                    self._standardize(X[start:stop]),
+                    self.batch_size,
+                    self._pooling,
+                )
+                if self.projection_ is not None:
+                    mean, components = self.projection_
+                    Z = (Z - mean) @ components.T
+                out[start:stop] = Z
         return out
 
     @property
@@ -658,29 +660,40 @@ def _mean_pooled(net, sample):
     return _embed(net, sample, len(sample), "mean")
 
 
-@torch.no_grad()
-def _embed(net, X_std, batch_size, pooling):
-    """Pooled target-encoder embeddings of standardised rows, in chunks.
+@contextmanager
+def _eval_mode(module):
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
 
-    Every chunk is padded to exactly ``batch_size`` rows: BLAS kernels pick
+
+@torch.no_grad()
+def _embed_chunk(net, x_std, batch_size, pooling):
+    """Pooled target-encoder embedding of at most ``batch_size`` rows.
+
+    The chunk is padded to exactly ``batch_size`` rows: BLAS kernels pick
     their blocking by matrix shape, so a row embedded alone and the same row
     inside a batch differ in the last float32 bits unless the shape is fixed.
     With a fixed shape a row's embedding does not depend on its neighbours.
     """
-    module = net.module_
-    was_training = module.training
-    module.eval()
-    chunks = []
-    try:
-        for start in range(0, len(X_std), batch_size):
-            xb = torch.as_tensor(X_std[start : start + batch_size])
-            n_rows = len(xb)
-            if n_rows < batch_size:
-                xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
-            z = module.embed(xb.to(net.device))[:n_rows].float()
-            if z.dim() == 3:
-                z = z.mean(dim=1) if pooling == "mean" else z.flatten(1)
-            chunks.append(z.cpu().numpy())
-    finally:
-        module.train(was_training)
+    xb = torch.from_numpy(x_std)
+    n_rows = len(xb)
+    if n_rows < batch_size:
+        xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
+    z = net.module_.embed(xb.to(net.device))[:n_rows].float()
+    if z.dim() == 3:
+        z = z.mean(dim=1) if pooling == "mean" else z.flatten(1)
+    return z.cpu().numpy()
+
+
+def _embed(net, X_std, batch_size, pooling):
+    """Pooled embeddings of standardised rows, ``(n_samples, dim)`` float64."""
+    with _eval_mode(net.module_):
+        chunks = [
+            _embed_chunk(net, X_std[start : start + batch_size], batch_size, pooling)
+            for start in range(0, len(X_std), batch_size)
+        ]
     return np.concatenate(chunks).astype(np.float64)
