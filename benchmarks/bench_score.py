@@ -28,6 +28,7 @@ from sklearn_jepa import JEPATransformer
 from sklearn_jepa.datasets import few_label_indices, make_structure_noise
 
 CONFIGS = [
+    dict(),
     dict(max_epochs=3),
     dict(max_epochs=30),
     dict(lr=1e-4),
@@ -92,6 +93,7 @@ def main():
                     fit_s=fit_s,
                     score=jepa.score(X_test),
                     neg_heldout_loss=-held_out_loss(jepa, X_test),
+                    predictability=jepa._predictability(X_test),
                     probe_10=probe(Z_train, y_train, Z_test, y_test, 10),
                     probe_all=probe(Z_train, y_train, Z_test, y_test, None),
                 )
@@ -101,7 +103,7 @@ def main():
             f"{score}_vs_{target}": float(
                 spearmanr([r[score] for r in rows], [r[target] for r in rows]).statistic
             )
-            for score in ("score", "neg_heldout_loss")
+            for score in ("score", "neg_heldout_loss", "predictability")
             for target in ("probe_10", "probe_all")
         }
         results[name] = {"rows": rows, "spearman": corr}

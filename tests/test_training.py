@@ -124,15 +124,31 @@ def test_huge_learning_rate_collapses_and_warns(X):
     assert jepa.history_[-1, "std_median"] < 1e-2
 
 
-def test_score_is_effective_rank_and_drives_grid_search(X):
+def test_score_is_predictability_and_drives_grid_search(X):
     from sklearn.model_selection import GridSearchCV
 
-    jepa = JEPATransformer(**FAST, random_state=0).fit(X)
-    assert 1.0 <= jepa.score(X) <= 4.0
+    barely = JEPATransformer(**{**FAST, "max_epochs": 1}, lr=1e-6, random_state=0)
+    trained = JEPATransformer(**{**FAST, "max_epochs": 30}, random_state=0)
+    low, high = barely.fit(X).score(X), trained.fit(X).score(X)
+    assert high <= 1.0
+    assert low < 0.0 < high, (low, high)
     search = GridSearchCV(
-        JEPATransformer(**FAST, random_state=0), {"n_components": [2, 4]}, cv=2
+        JEPATransformer(**FAST, random_state=0), {"max_epochs": [1, 20]}, cv=2
     ).fit(X)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_params_ == {"max_epochs": 20}
+
+
+def test_score_rejects_bad_input(X):
+    jepa = JEPATransformer(**FAST, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="64 features"):
+        jepa.score(X[:, :5])
+
+
+def test_score_works_for_token_models(X):
+    jepa = JEPATransformer(
+        4, input_shape=(8, 8), hidden_size=16, n_layers=1, max_epochs=2, random_state=0
+    ).fit(X)
+    assert np.isfinite(jepa.score(X)) and jepa.score(X) <= 1.0
 
 
 def test_partial_fit_carries_state(X):

@@ -1,0 +1,60 @@
+"""Seeded quality checks with small budgets (issue: views and encoders).
+
+Full numbers, with all baselines, live in docs/benchmarks.md; these tests
+only guard that the image and signal paths keep learning something a
+linear probe can use.
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_jepa import JEPATransformer
+from sklearn_jepa.datasets import few_label_indices
+
+pytestmark = pytest.mark.slow
+
+
+def _probe(Z_train, y_train, Z_test, y_test, per_class, seeds=(0, 1, 2)):
+    scores = []
+    for seed in seeds if per_class else (0,):
+        idx = few_label_indices(y_train, per_class, random_state=seed)
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+        scores.append(clf.fit(Z_train[idx], y_train[idx]).score(Z_test, y_test))
+    return float(np.mean(scores))
+
+
+def test_mnist1d_signal_embedding_far_above_raw_signals():
+    pytest.importorskip("mnist1d")
+    from sklearn_jepa.datasets import load_mnist1d
+
+    X_train, X_test, y_train, y_test = load_mnist1d()
+    raw = _probe(X_train, y_train, X_test, y_test, None)
+    jepa = JEPATransformer(16, input_shape=(40,), max_epochs=10, random_state=0)
+    Z_train = jepa.fit_transform(X_train)
+    Z_test = jepa.transform(X_test)
+    full = _probe(Z_train, y_train, Z_test, y_test, None)
+    few = _probe(Z_train, y_train, Z_test, y_test, 10)
+    assert raw < 0.36
+    assert full > raw + 0.25, (full, raw)
+    assert few > 0.45, (few, raw)
+
+
+def test_digits_image_view_beats_table_view_with_few_labels():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    scores = {}
+    for name, params in [("image", dict(input_shape=(8, 8))), ("table", {})]:
+        jepa = JEPATransformer(16, max_epochs=20, random_state=0, **params)
+        Z_train = jepa.fit_transform(X_train)
+        Z_test = jepa.transform(X_test)
+        scores[name] = _probe(Z_train, y_train, Z_test, y_test, 10)
+        scores[name + "_all"] = _probe(Z_train, y_train, Z_test, y_test, None)
+    assert scores["image"] > scores["table"] + 0.02, scores
+    assert scores["image_all"] > 0.91, scores
