@@ -269,6 +269,12 @@ def report(result):
             f"| {r['case']} | {r['jepa_s']:.2f} | {r['bare_s']:.2f} | "
             f"{r['ratio']:.3f} | {r['jepa_samples_per_s']:,.0f} |"
         )
+    d = result["diagnostics"]
+    lines += [
+        "",
+        f"Collapse diagnostics every epoch ({d['case']}): fit {d['on_s']:.2f} s with, "
+        f"{d['off_s']:.2f} s without, overhead {100 * d['overhead']:.1f} %.",
+    ]
     lines += [
         "",
         "## transform vs the bare target encoder under no_grad",

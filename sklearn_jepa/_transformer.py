@@ -6,7 +6,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -22,6 +21,7 @@ from torch import nn
 
 from ._build import KINDS, build_module, default_masking, resolve_input
 from ._diagnostics import CollapseWarning, is_collapsed
+from ._inference import embed, embed_chunk, eval_mode, mean_pooled, predictability
 from ._losses import LOSSES, JEPALoss
 from ._masks import MaskCollator
 from ._training import ArrayDataset, Diagnostics, JEPANet, Schedules, WarmupCosine
@@ -171,7 +171,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Minimum improvement of the validation loss.
     warm_start : bool, default=False
         If True, ``fit`` continues from the previous solution (weights, EMA
-        state, optimizer state and scaler) instead of starting over.
+        state, optimizer state and scaler) instead of starting over; after a
+        completed fit the schedules restart (warmup and cosine again).
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks, appended to the built-in ones.
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
@@ -367,8 +368,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         The first call initialises the model (scaler, weights, optimizer);
         later calls carry on the weights, the EMA target encoder, the
-        optimizer state and the learning-rate and momentum schedules, which
-        span ``max_epochs`` passes and then stay at their final values.
+        optimizer state and the learning-rate and momentum schedules. The
+        schedules span ``max_epochs`` passes; the call after a completed
+        span starts a new one (a warm restart), so streaming never stalls
+        at the final learning rate with a frozen target encoder.
 
         Parameters
         ----------
@@ -438,36 +441,14 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return self._predictability(X)
 
     def _predictability(self, X):
-        """R^2 of the predictor on ``X`` under the standard masks of its kind.
-
-        ``1 - SSE / total variance`` of the (layer-normalised) target
-        embeddings, with the predictions layer-normalised too, so l2 and
-        cosine models compare. The masks are the data kind's defaults at a
-        fixed ratio of 0.5, whatever the fit used, so models trained on an
-        easier task do not score higher for it.
-        """
+        """R^2 of the predictor on ``X`` under the default masks of its kind."""
         strategy = default_masking(self._spec, self._grid, 0.5)
         collator = MaskCollator(strategy, self._grid, self._seed + 4)
-        module, device = self.net_.module_, self.net_.device
-        sse, total, square, count = 0.0, 0.0, 0.0, 0
-        with _eval_mode(module), torch.no_grad():
-            for start in range(0, len(X), self.batch_size):
-                x = torch.from_numpy(
-                    self._standardize(X[start : start + self.batch_size])
-                )
-                batch, _ = collator(x)
-                batch = {key: value.to(device) for key, value in batch.items()}
-                prediction, target, weight = module(**batch)
-                if weight is not None:
-                    prediction, target = prediction[weight], target[weight]
-                prediction = F.layer_norm(prediction.float(), prediction.shape[-1:])
-                target = F.layer_norm(target.float(), target.shape[-1:])
-                sse += float((prediction - target).pow(2).sum())
-                total = total + target.sum(0).double()
-                square = square + target.pow(2).sum(0).double()
-                count += len(target)
-        variance = float((square - total**2 / count).sum())
-        return 1.0 - sse / variance if variance > 0 else -np.inf
+        chunks = (
+            self._standardize(X[start : start + self.batch_size])
+            for start in range(0, len(X), self.batch_size)
+        )
+        return predictability(self.net_, chunks, collator)
 
     # -- fitting helpers ---------------------------------------------------
 
@@ -574,7 +555,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     tuple(self.ema_momentum),
                 ),
             ),
-            ("diagnostics", Diagnostics(_mean_pooled, sample)),
+            ("diagnostics", Diagnostics(mean_pooled, sample)),
         ]
         if self.grad_clip is not None:
             callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
@@ -656,10 +637,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         projection. Deterministic: seeded randomized SVD, signs fixed by the
         largest loading.
         """
-        if _embed(self.net_, X_std[:1], 1, self._pooling).shape[1] == self.n_components:
+        if embed(self.net_, X_std[:1], 1, self._pooling).shape[1] == self.n_components:
             self.projection_ = None
             return
-        Z = _embed(self.net_, X_std, self.batch_size, self._pooling)
+        Z = embed(self.net_, X_std, self.batch_size, self._pooling)
         mean = Z.mean(axis=0)
         # Randomized SVD: only n_components directions are needed, and a full
         # SVD of flattened tokens (1,797 x 1,024 on digits) cost 1.2 s, a third
@@ -680,10 +661,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         of one chunk of ``batch_size`` rows.
         """
         out = np.empty((len(X), self.n_components), dtype=X.dtype)
-        with _eval_mode(self.net_.module_):
+        with eval_mode(self.net_.module_):
             for start in range(0, len(X), self.batch_size):
                 stop = start + self.batch_size
-                Z = _embed_chunk(
+                Z = embed_chunk(
                     self.net_,
                     self._standardize(X[start:stop]),
                     self.batch_size,
@@ -707,46 +688,3 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
 def _silent(*args, **kwargs):
     pass
-
-
-def _mean_pooled(net, sample):
-    return _embed(net, sample, len(sample), "mean")
-
-
-@contextmanager
-def _eval_mode(module):
-    was_training = module.training
-    module.eval()
-    try:
-        yield
-    finally:
-        module.train(was_training)
-
-
-@torch.no_grad()
-def _embed_chunk(net, x_std, batch_size, pooling):
-    """Pooled target-encoder embedding of at most ``batch_size`` rows.
-
-    The chunk is padded to exactly ``batch_size`` rows: BLAS kernels pick
-    their blocking by matrix shape, so a row embedded alone and the same row
-    inside a batch differ in the last float32 bits unless the shape is fixed.
-    With a fixed shape a row's embedding does not depend on its neighbours.
-    """
-    xb = torch.from_numpy(x_std)
-    n_rows = len(xb)
-    if n_rows < batch_size:
-        xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
-    z = net.module_.embed(xb.to(net.device))[:n_rows].float()
-    if z.dim() == 3:
-        z = z.mean(dim=1) if pooling == "mean" else z.flatten(1)
-    return z.cpu().numpy()
-
-
-def _embed(net, X_std, batch_size, pooling):
-    """Pooled embeddings of standardised rows, ``(n_samples, dim)`` float64."""
-    with _eval_mode(net.module_):
-        chunks = [
-            _embed_chunk(net, X_std[start : start + batch_size], batch_size, pooling)
-            for start in range(0, len(X_std), batch_size)
-        ]
-    return np.concatenate(chunks).astype(np.float64)
