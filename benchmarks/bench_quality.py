@@ -15,17 +15,16 @@ import json
 import warnings
 
 import numpy as np
-from _common import DOCS, RESULTS, fmt, timed, write_json
+from _common import DOCS, RESULTS, fmt, probe, timed, write_json
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa.datasets import few_label_indices, load_mnist1d, make_structure_noise
+from sklearn_jepa.datasets import load_mnist1d, make_structure_noise
 
 K = 16
 # The best configurations found (docs/benchmarks.md says how); None: default.
@@ -90,12 +89,6 @@ def representations(name, jepa_params, seed, n_features):
             ]
         )
     return models
-
-
-def probe(Z_train, y_train, Z_test, y_test, per_class, seed):
-    idx = few_label_indices(y_train, per_class, random_state=seed)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
-    return clf.fit(Z_train[idx], y_train[idx]).score(Z_test, y_test)
 
 
 def run_dataset(name, seeds):

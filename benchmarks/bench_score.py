@@ -21,16 +21,13 @@ import json
 
 import numpy as np
 import torch
-from _common import DOCS, RESULTS, timed, write_json
+from _common import DOCS, RESULTS, probe, timed, write_json
 from scipy.stats import spearmanr
 from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from sklearn_jepa import JEPATransformer, effective_rank
-from sklearn_jepa.datasets import few_label_indices, make_structure_noise
+from sklearn_jepa.datasets import make_structure_noise
 
 CONFIGS = [
     dict(),
@@ -64,13 +61,12 @@ def held_out_loss(jepa, X):
     return total / count
 
 
-def probe(Z_train, y_train, Z_test, y_test, per_class):
-    scores = []
-    for seed in range(3 if per_class else 1):
-        idx = few_label_indices(y_train, per_class, random_state=seed)
-        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
-        scores.append(clf.fit(Z_train[idx], y_train[idx]).score(Z_test, y_test))
-    return float(np.mean(scores))
+def mean_probe(Z_train, y_train, Z_test, y_test, per_class):
+    """Probe accuracy, averaged over 3 label draws when labels are few."""
+    seeds = range(3 if per_class else 1)
+    return float(
+        np.mean([probe(Z_train, y_train, Z_test, y_test, per_class, s) for s in seeds])
+    )
 
 
 def datasets():
@@ -150,8 +146,8 @@ def main():
                     score=effective_rank(Z_test),
                     neg_heldout_loss=-held_out_loss(jepa, X_test),
                     predictability=jepa.score(X_test),
-                    probe_10=probe(Z_train, y_train, Z_test, y_test, 10),
-                    probe_all=probe(Z_train, y_train, Z_test, y_test, None),
+                    probe_10=mean_probe(Z_train, y_train, Z_test, y_test, 10),
+                    probe_all=mean_probe(Z_train, y_train, Z_test, y_test, None),
                 )
             )
             print(name, rows[-1], flush=True)

@@ -444,10 +444,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """R^2 of the predictor on ``X`` under the default masks of its kind."""
         strategy = default_masking(self._spec, self._grid, 0.5)
         collator = MaskCollator(strategy, self._grid, self._seed + 4)
-        chunks = (
-            self._standardize(X[start : start + self.batch_size])
-            for start in range(0, len(X), self.batch_size)
-        )
+        chunks = (x_std for _, x_std in self._standardized_chunks(X))
         return predictability(self.net_, chunks, collator)
 
     # -- fitting helpers ---------------------------------------------------
@@ -662,19 +659,18 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         out = np.empty((len(X), self.n_components), dtype=X.dtype)
         with eval_mode(self.net_.module_):
-            for start in range(0, len(X), self.batch_size):
-                stop = start + self.batch_size
-                Z = embed_chunk(
-                    self.net_,
-                    self._standardize(X[start:stop]),
-                    self.batch_size,
-                    self._pooling,
-                )
+            for start, x_std in self._standardized_chunks(X):
+                Z = embed_chunk(self.net_, x_std, self.batch_size, self._pooling)
                 if self.projection_ is not None:
                     mean, components = self.projection_
                     Z = (Z - mean) @ components.T
-                out[start:stop] = Z
+                out[start : start + len(Z)] = Z
         return out
+
+    def _standardized_chunks(self, X):
+        """Yield ``(start, standardised rows)`` for chunks of ``batch_size`` rows."""
+        for start in range(0, len(X), self.batch_size):
+            yield start, self._standardize(X[start : start + self.batch_size])
 
     @property
     def _n_features_out(self):
