@@ -24,8 +24,20 @@ import torch
 __all__ = ["FeatureMask", "MultiBlockMask", "SpanMask"]
 
 
-def _uniform(low, high, generator):
-    return low + (high - low) * torch.rand(1, generator=generator).item()
+def _uniform(low, high, shape, generator):
+    return low + (high - low) * torch.rand(shape, generator=generator)
+
+
+def _randint(high, generator):
+    """One integer in ``[0, high)`` per entry of the integer tensor ``high``."""
+    draw = torch.rand(high.shape, generator=generator) * high
+    return draw.long().minimum(high - 1)
+
+
+def _intervals(start, length, size):
+    """Boolean ``(..., size)``: positions ``start <= i < start + length``."""
+    position = torch.arange(size)
+    return (position >= start[..., None]) & (position < (start + length)[..., None])
 
 
 def _as_range(value):
@@ -39,19 +51,24 @@ def _ensure_nonempty(context, target, generator):
     """Give every row at least one context token and one target token.
 
     Degenerate draws (a one-token grid, targets covering everything) would
-    otherwise leave an empty view, which makes attention return NaN.
+    otherwise leave an empty view, which makes attention return NaN. Works on
+    the whole batch at once: the masks are drawn for every batch.
     """
-    n_tokens = context.shape[1]
-    for row in range(context.shape[0]):
-        if not target[row].any():
-            target[row, torch.randint(n_tokens, (1,), generator=generator)] = True
-        if not context[row].any():
-            free = (~target[row]).nonzero().flatten()
-            if len(free) == 0:  # a single token: both views see it
-                context[row] = target[row]
-            else:
-                pick = free[torch.randint(len(free), (1,), generator=generator)]
-                context[row, pick] = True
+    batch_size, n_tokens = context.shape
+    rows = torch.arange(batch_size)
+    no_target = ~target.any(1)
+    pick = torch.randint(n_tokens, (batch_size,), generator=generator)
+    target[rows[no_target], pick[no_target]] = True
+    no_context = ~context.any(1)
+    # a random free (non-target) token: the largest random score among them
+    scores = torch.rand(batch_size, n_tokens, generator=generator)
+    free = ~target
+    pick = scores.masked_fill(~free, -1.0).argmax(1)
+    has_free = free.any(1)
+    fill = no_context & has_free
+    context[rows[fill], pick[fill]] = True
+    single = no_context & ~has_free  # a single token: both views see it
+    context[single] = target[single]
     return context, target
 
 
@@ -140,31 +157,35 @@ class MultiBlockMask:
         self.target_aspect = target_aspect
         self.context_scale = context_scale
 
-    def _block(self, grid, scale, aspect, generator):
+    @staticmethod
+    def _blocks(shape, grid, scale, aspect, generator):
+        """Boolean ``(*shape, n_tokens)`` masks of random rectangles."""
         height, width = grid
-        area = _uniform(*scale, generator) * height * width
+        area = _uniform(*scale, shape, generator) * (height * width)
         log_low, log_high = (math.log(a) for a in aspect)
-        ratio = math.exp(_uniform(log_low, log_high, generator))
-        h = min(height, max(1, round(math.sqrt(area * ratio))))
-        w = min(width, max(1, round(math.sqrt(area / ratio))))
-        top = torch.randint(height - h + 1, (1,), generator=generator).item()
-        left = torch.randint(width - w + 1, (1,), generator=generator).item()
-        block = torch.zeros(height, width, dtype=torch.bool)
-        block[top : top + h, left : left + w] = True
-        return block.flatten()
+        ratio = torch.exp(_uniform(log_low, log_high, shape, generator))
+        h = (area * ratio).sqrt().round().long().clamp(1, height)
+        w = (area / ratio).sqrt().round().long().clamp(1, width)
+        top = _randint(height - h + 1, generator)
+        left = _randint(width - w + 1, generator)
+        block = _intervals(top, h, height)[..., :, None] & _intervals(left, w, width)[
+            ..., None, :
+        ]
+        return block.flatten(-2)
 
     def __call__(self, batch_size, grid, generator):
         if len(grid) != 2:
             raise ValueError(f"MultiBlockMask needs a 2-D grid, got {grid}.")
-        n_tokens = math.prod(grid)
-        context = torch.zeros(batch_size, n_tokens, dtype=torch.bool)
-        target = torch.zeros(batch_size, n_tokens, dtype=torch.bool)
-        for row in range(batch_size):
-            for _ in range(self.n_targets):
-                target[row] |= self._block(
-                    grid, self.target_scale, self.target_aspect, generator
-                )
-            context[row] = self._block(grid, self.context_scale, (1.0, 1.0), generator)
+        target = self._blocks(
+            (batch_size, self.n_targets),
+            grid,
+            self.target_scale,
+            self.target_aspect,
+            generator,
+        ).any(1)
+        context = self._blocks(
+            (batch_size,), grid, self.context_scale, (1.0, 1.0), generator
+        )
         context &= ~target
         return _ensure_nonempty(context, target, generator)
 
@@ -204,13 +225,11 @@ class SpanMask:
 
     def __call__(self, batch_size, grid, generator):
         n_tokens = math.prod(grid)
-        target = torch.zeros(batch_size, n_tokens, dtype=torch.bool)
-        for row in range(batch_size):
-            for _ in range(self.n_spans):
-                length = max(1, round(_uniform(*self.span_scale, generator) * n_tokens))
-                length = min(length, n_tokens)
-                start = torch.randint(n_tokens - length + 1, (1,), generator=generator)
-                target[row, start : start + length] = True
+        shape = (batch_size, self.n_spans)
+        length = _uniform(*self.span_scale, shape, generator) * n_tokens
+        length = length.round().long().clamp(1, n_tokens)
+        start = _randint(n_tokens - length + 1, generator)
+        target = _intervals(start, length, n_tokens).any(1)
         return _ensure_nonempty(~target, target, generator)
 
     def __repr__(self):
