@@ -160,8 +160,18 @@ class TokenEncoder(nn.Module):
 
     def forward(self, x, mask=None):
         h = self.tokens(x, mask) + self.pos_embed
+        if mask is None:
+            return self._encode(h, None)
+        # Only the visible tokens go through the transformer (as in I-JEPA):
+        # they are packed to the front, padded to the longest row and
+        # excluded as keys where padded. Hidden tokens come back as zeros.
+        visible, padding, order = _pack(h, mask)
+        z = self._encode(visible, padding).masked_fill(padding[..., None], 0.0)
+        index = order[..., None].expand(-1, -1, z.shape[-1])
+        return z.new_zeros(h.shape[0], h.shape[1], z.shape[-1]).scatter(1, index, z)
+
+    def _encode(self, h, padding):
         batch_size = len(h)
-        padding = None if mask is None else ~mask
         if self.n_registers:
             h = torch.cat([self.registers.expand(batch_size, -1, -1), h], dim=1)
             if padding is not None:
@@ -169,6 +179,21 @@ class TokenEncoder(nn.Module):
                 padding = torch.cat([visible, padding], dim=1)
         h = self.blocks(h, src_key_padding_mask=padding)
         return self.norm(h[:, self.n_registers :])
+
+
+def _pack(h, mask):
+    """Move each row's visible tokens to the front, in their original order.
+
+    Returns ``(packed, padding, order)``: ``packed`` is ``(batch_size,
+    n_visible_max, dim)``, ``padding`` marks the filler slots of shorter rows
+    and ``order`` holds the token index of every slot.
+    """
+    counts = mask.sum(1)
+    n_max = max(int(counts.max()), 1)
+    order = torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, :n_max]
+    packed = h.gather(1, order[..., None].expand(-1, -1, h.shape[-1]))
+    padding = torch.arange(n_max, device=h.device) >= counts[:, None]
+    return packed, padding, order
 
 
 class TokenPredictor(nn.Module):

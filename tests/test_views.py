@@ -195,3 +195,20 @@ def test_conv_stem_does_not_see_hidden_patches(shape):
     assert torch.allclose(before[0, mask[0]], after[0, mask[0]], atol=1e-6)
     with torch.no_grad():
         assert not torch.allclose(encoder(x, None), encoder(changed, None))
+
+
+def test_encoder_runs_only_visible_tokens_with_the_same_result():
+    # The context encoder packs each row's visible tokens (rows of different
+    # lengths) instead of running every token with hidden keys padded out.
+    torch.manual_seed(0)
+    encoder = TokenEncoder(FeatureTokens(10, 8), 8, 2, 2, n_registers=2).eval()
+    x = torch.randn(3, 10)
+    mask = torch.rand(3, 10, generator=torch.Generator().manual_seed(1)) < 0.5
+    mask[2] = False
+    mask[2, 7] = True  # a row with a single visible token
+    with torch.no_grad():
+        packed = encoder(x, mask)
+        padded = encoder._encode(encoder.tokens(x) + encoder.pos_embed, ~mask)
+    assert packed.shape == (3, 10, 8)
+    assert torch.allclose(packed[mask], padded[mask], atol=1e-5)
+    assert torch.count_nonzero(packed[~mask]) == 0
