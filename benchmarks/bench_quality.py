@@ -29,9 +29,13 @@ from sklearn_jepa.datasets import load_mnist1d, make_structure_noise
 K = 16
 # The best configurations found (docs/benchmarks.md says how); None: default.
 TUNED = {
-    "digits (8x8 image)": dict(max_epochs=30),
+    "digits (8x8 image)": dict(patch_size=1, max_epochs=10),
     "digits (table)": dict(lr=1e-2),
+    "MNIST-1D": dict(max_epochs=30),
 }
+# What training adds: the same network at its random initialisation (one
+# epoch at a vanishing learning rate leaves the weights where they start).
+UNTRAINED = dict(max_epochs=1, lr=1e-12)
 LABELS_PER_CLASS = [1, 2, 5, 10, 50, None]  # None: all labels
 CURVE_DATASETS = ("digits (8x8 image)", "MNIST-1D")
 
@@ -72,6 +76,11 @@ def representations(name, jepa_params, seed, n_features):
     if name in TUNED:
         models[f"JEPA{K} tuned"] = JEPATransformer(
             k, random_state=seed, **jepa_params, **TUNED[name]
+        )
+    if name in CURVE_DATASETS:
+        # untrained twin of the best JEPA configuration
+        models[f"JEPA{K} untrained"] = JEPATransformer(
+            k, random_state=seed, **jepa_params, **{**TUNED.get(name, {}), **UNTRAINED}
         )
     try:
         from umap import UMAP

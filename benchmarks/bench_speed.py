@@ -103,7 +103,7 @@ def fit_overhead(quick):
         (
             "image 1,797x8x8 (ViT)",
             make_data(1797, 64),
-            dict(max_epochs=3, input_shape=(8, 8)),
+            dict(max_epochs=10, input_shape=(8, 8)),
         ),
     ]
     repeats = 3 if quick else 5

@@ -68,8 +68,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     (the EMA weights, as I-JEPA evaluates), computed in batches, in eval mode
     and without gradients.
 
-    Inputs are standardised internally (per feature, with the training mean
-    and standard deviation), so no scaler is needed in front.
+    Inputs are standardised internally with the training mean and standard
+    deviation, so no scaler is needed in front: per feature for tables, per
+    channel for images and signals (per-pixel scaling would magnify rarely
+    used border pixels and distort the image).
 
     Parameters
     ----------
@@ -209,9 +211,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     n_iter_ : int
         Number of epochs run.
     mean_ : ndarray of shape (n_features_in_,)
-        Per-feature mean used for standardisation.
+        Mean subtracted from each feature (for images and signals, the mean
+        of the feature's channel).
     scale_ : ndarray of shape (n_features_in_,)
-        Per-feature standard deviation used for standardisation.
+        Standard deviation each feature is divided by (per channel for images
+        and signals; 1 where it is zero).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -212,3 +212,22 @@ def test_encoder_runs_only_visible_tokens_with_the_same_result():
     assert packed.shape == (3, 10, 8)
     assert torch.allclose(packed[mask], padded[mask], atol=1e-5)
     assert torch.count_nonzero(packed[~mask]) == 0
+
+
+def test_images_and_signals_are_standardised_per_channel(digits):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2 * 3 * 4))
+    X[:, :12] = 5.0 + 3.0 * X[:, :12]  # channel 0: mean 5, std 3
+    X[:, 12:] *= 0.5
+    X[:, 0] = 0.0  # a constant pixel must not get its own scale
+    jepa = JEPATransformer(**TINY, input_shape=(2, 3, 4), random_state=0).fit(X)
+    for channel in (slice(0, 12), slice(12, 24)):
+        assert np.ptp(jepa.mean_[channel]) == 0 and np.ptp(jepa.scale_[channel]) == 0
+    assert jepa.mean_[0] == pytest.approx(X[:, :12].mean())
+    assert jepa.scale_[0] == pytest.approx(X[:, :12].std())
+    assert jepa.scale_[12] == pytest.approx(X[:, 12:].std())
+    # digits: the rarely inked border pixels keep their scale (no 40-sigma values)
+    jepa = JEPATransformer(**TINY, input_shape=(8, 8), random_state=0).fit(digits)
+    assert np.abs(jepa._standardize(digits)).max() < 5
+    table = JEPATransformer(**TINY, random_state=0).fit(X)
+    assert np.ptp(table.scale_[12:]) > 0  # tables stay per feature
