@@ -79,3 +79,23 @@ def fmt(mean, std=None, scale=100.0):
     if std is None:
         return f"{scale * mean:.1f}"
     return f"{scale * mean:.1f} ± {scale * std:.1f}"
+
+
+def panels(n):
+    """A row of ``n`` matplotlib axes on a headless backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, n, figsize=(6 * n, 4), squeeze=False)
+    return fig, axes[0]
+
+
+def save_panels(fig, axes, path):
+    """Grid and legend on every panel, then write the figure."""
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)

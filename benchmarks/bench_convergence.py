@@ -16,9 +16,8 @@ docs/convergence.png.
 import argparse
 import statistics
 
-import numpy as np
 import torch
-from _common import DOCS, probe, timed, write_json
+from _common import DOCS, panels, probe, save_panels, timed, write_json
 from bench_quality import K, load
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
@@ -152,25 +151,13 @@ def report(results, seed):
 
 
 def plot(results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(
-        1, len(results), figsize=(6 * len(results), 4), squeeze=False
-    )
-    for ax, (name, result) in zip(axes[0], results.items(), strict=True):
+    fig, axes = panels(len(results))
+    for ax, (name, result) in zip(axes, results.items(), strict=True):
         seconds = [r["train_s"] for r in result["jepa"]]
         for key, colour in (("10", "C0"), ("all", "C1")):
             label = "all labels" if key == "all" else "10 labels/class"
-            ax.plot(
-                seconds,
-                [100 * r["acc"][key] for r in result["jepa"]],
-                marker="o",
-                color=colour,
-                label=f"JEPA, {label}",
-            )
+            accuracy = [100 * r["acc"][key] for r in result["jepa"]]
+            ax.plot(seconds, accuracy, marker="o", color=colour, label=f"JEPA, {label}")
             ax.scatter(
                 [result["umap"]["fit_s"]],
                 [100 * result["umap"]["acc"][key]],
@@ -179,12 +166,13 @@ def plot(results, path):
                 color=colour,
                 label=f"UMAP, {label}",
             )
-        ax.set(xscale="log", xlabel="training time (s)", ylabel="test accuracy (%)")
-        ax.set_title(name)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+        ax.set(
+            xscale="log",
+            xlabel="training time (s)",
+            ylabel="test accuracy (%)",
+            title=name,
+        )
+    save_panels(fig, axes, path)
 
 
 def main():

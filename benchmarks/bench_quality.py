@@ -15,7 +15,7 @@ import json
 import warnings
 
 import numpy as np
-from _common import DOCS, RESULTS, fmt, probe, timed, write_json
+from _common import DOCS, RESULTS, fmt, panels, probe, save_panels, timed, write_json
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
@@ -154,16 +154,11 @@ def summarise(results):
 
 
 def plot(results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = [n for n in CURVE_DATASETS if n in results]
     if not names:
         return
-    fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4), squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
+    fig, axes = panels(len(names))
+    for ax, name in zip(axes, names, strict=True):
         for model_name, row in results[name].items():
             keys = [k for k in map(str, LABELS_PER_CLASS) if k != "None"] + ["all"]
             keys = [k for k in keys if k in row["acc"]]
@@ -176,10 +171,7 @@ def plot(results, path):
             ylabel="test accuracy (%)",
             title=name,
         )
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_panels(fig, axes, path)
 
 
 def main():

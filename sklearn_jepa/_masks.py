@@ -168,9 +168,10 @@ class MultiBlockMask:
         w = (area / ratio).sqrt().round().long().clamp(1, width)
         top = _randint(height - h + 1, generator)
         left = _randint(width - w + 1, generator)
-        block = _intervals(top, h, height)[..., :, None] & _intervals(left, w, width)[
-            ..., None, :
-        ]
+        block = (
+            _intervals(top, h, height)[..., :, None]
+            & _intervals(left, w, width)[..., None, :]
+        )
         return block.flatten(-2)
 
     def __call__(self, batch_size, grid, generator):
