@@ -105,3 +105,26 @@ def test_collator_reset_replays_masks():
     assert not torch.equal(first, collator(x)[0]["target_mask"])
     collator.reset()
     assert torch.equal(first, collator(x)[0]["target_mask"])
+
+
+@pytest.mark.parametrize(
+    "strategy, grid",
+    [
+        (MultiBlockMask(), (1, 1)),
+        (MultiBlockMask(), (1, 2)),
+        (MultiBlockMask(1, target_scale=(1.0, 1.0)), (3, 3)),
+        (SpanMask(), (1,)),
+        (SpanMask(1, span_scale=(1.0, 1.0)), (5,)),
+        (SpanMask(), (2,)),
+    ],
+    ids=["1x1", "1x2", "targets-cover-all", "span-1", "span-covers-all", "span-2"],
+)
+def test_degenerate_draws_still_give_two_nonempty_views(strategy, grid):
+    context, target = _draw(strategy, grid, batch_size=256)
+    assert context.any(dim=1).all() and target.any(dim=1).all()
+    n_tokens = math.prod(grid)
+    overlap = (context & target).any(dim=1)
+    if n_tokens == 1:
+        assert overlap.all()  # a single token: both views see it
+    # overlap only where the targets leave no free token for the context
+    assert not (overlap & ~target.all(dim=1)).any()
