@@ -1,5 +1,6 @@
 """Shared helpers of the benchmark scripts: machine record, timing, output."""
 
+import argparse
 import json
 import os
 import platform
@@ -99,3 +100,20 @@ def save_panels(fig, axes, path):
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def argument_parser(doc, results_name):
+    """``--quick`` and ``--report-only`` (rewrite the report from the JSON)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help=f"rewrite the report from docs/results/{results_name}.json",
+    )
+    return parser
+
+
+def accuracy_axes(ax, xlabel, title):
+    """Log x axis and accuracy y axis of a benchmark panel."""
+    ax.set(xscale="log", xlabel=xlabel, ylabel="test accuracy (%)", title=title)

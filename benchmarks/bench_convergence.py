@@ -13,12 +13,21 @@ Writes docs/results/convergence.json, docs/convergence.md and
 docs/convergence.png.
 """
 
-import argparse
 import json
 import statistics
 
 import torch
-from _common import DOCS, RESULTS, panels, probe, save_panels, timed, write_json
+from _common import (
+    DOCS,
+    RESULTS,
+    accuracy_axes,
+    argument_parser,
+    panels,
+    probe,
+    save_panels,
+    timed,
+    write_json,
+)
 from bench_quality import K, load
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
@@ -166,23 +175,12 @@ def plot(results, path):
                 color=colour,
                 label=f"UMAP, {label}",
             )
-        ax.set(
-            xscale="log",
-            xlabel="training time (s)",
-            ylabel="test accuracy (%)",
-            title=name,
-        )
+        accuracy_axes(ax, "training time (s)", name)
     save_panels(fig, axes, path)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--report-only",
-        action="store_true",
-        help="rewrite the report from docs/results/convergence.json",
-    )
+    parser = argument_parser(__doc__, "convergence")
     args = parser.parse_args()
     torch.set_num_threads(1)
     seed = 0

@@ -10,12 +10,22 @@ class. Three seeds (split, label draw and representation seed), mean and std.
 Writes docs/results/quality.json, docs/quality.md and docs/accuracy_vs_labels.png.
 """
 
-import argparse
 import json
 import warnings
 
 import numpy as np
-from _common import DOCS, RESULTS, fmt, panels, probe, save_panels, timed, write_json
+from _common import (
+    DOCS,
+    RESULTS,
+    accuracy_axes,
+    argument_parser,
+    fmt,
+    panels,
+    probe,
+    save_panels,
+    timed,
+    write_json,
+)
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
@@ -165,24 +175,13 @@ def plot(results, path):
             xs = [int(k) if k != "all" else 400 for k in keys]
             ys = [100 * np.mean(row["acc"][k]) for k in keys]
             ax.plot(xs, ys, marker="o", label=model_name)
-        ax.set(
-            xscale="log",
-            xlabel="labels per class ('all' drawn at 400)",
-            ylabel="test accuracy (%)",
-            title=name,
-        )
+        accuracy_axes(ax, "labels per class ('all' drawn at 400)", name)
     save_panels(fig, axes, path)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
+    parser = argument_parser(__doc__, "quality")
     parser.add_argument("--datasets", nargs="*")
-    parser.add_argument(
-        "--report-only",
-        action="store_true",
-        help="rewrite the report from docs/results/quality.json",
-    )
     args = parser.parse_args()
     # fast data sets first; results are saved after each one
     names = args.datasets or [
