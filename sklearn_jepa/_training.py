@@ -16,7 +16,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from ._diagnostics import embedding_stats
 from ._ema import momentum_at, update_momentum
 
-__all__ = ["JEPANet"]
+__all__ = ["BatchLoader", "JEPANet"]
 
 
 class ArrayDataset(torch.utils.data.Dataset):
@@ -33,6 +33,48 @@ class ArrayDataset(torch.utils.data.Dataset):
 
     def __getitems__(self, indices):
         return self.X[torch.as_tensor(indices)]
+
+
+class BatchLoader:
+    """Batches of an in-memory :class:`ArrayDataset`, for skorch's iterators.
+
+    One ``randperm`` per epoch sliced into batches, instead of a
+    ``DataLoader`` drawing indices one Python int at a time (4-5 % of a small
+    fit). Same keyword arguments as ``DataLoader`` for what JEPA uses; masks
+    are drawn by ``collate_fn`` next to each batch.
+
+    Parameters
+    ----------
+    dataset : ArrayDataset
+    batch_size : int
+    shuffle : bool, default=False
+    generator : torch.Generator, default=None
+        Source of the shuffling order (seeded: reproducible fits).
+    collate_fn : callable, default=None
+        Maps a ``(batch_size, n_features)`` tensor to the batch skorch sees.
+    """
+
+    def __init__(
+        self, dataset, batch_size, shuffle=False, generator=None, collate_fn=None
+    ):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+        self.collate_fn = collate_fn
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n_samples = len(self.dataset)
+        if self.shuffle:
+            order = torch.randperm(n_samples, generator=self.generator)
+        else:
+            order = torch.arange(n_samples)
+        for start in range(0, n_samples, self.batch_size):
+            batch = self.dataset[order[start : start + self.batch_size]]
+            yield batch if self.collate_fn is None else self.collate_fn(batch)
 
 
 class JEPANet(NeuralNet):

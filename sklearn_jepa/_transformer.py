@@ -24,7 +24,14 @@ from ._diagnostics import CollapseWarning, is_collapsed
 from ._inference import embed, embed_chunk, eval_mode, mean_pooled, predictability
 from ._losses import LOSSES, JEPALoss
 from ._masks import MaskCollator
-from ._training import ArrayDataset, Diagnostics, JEPANet, Schedules, WarmupCosine
+from ._training import (
+    ArrayDataset,
+    BatchLoader,
+    Diagnostics,
+    JEPANet,
+    Schedules,
+    WarmupCosine,
+)
 
 __all__ = ["JEPATransformer"]
 
@@ -507,6 +514,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             train_split=None,
+            iterator_train=BatchLoader,
+            iterator_valid=BatchLoader,
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(self._seed + 1),
             iterator_train__collate_fn=self._collator(self._seed + 2),

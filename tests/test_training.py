@@ -266,3 +266,24 @@ def test_gpu_trained_model_loads_on_cpu_only_host(X):
         loaded = pickle.loads(pickle.dumps(jepa))
     assert str(loaded.net_.device) == "cpu"
     assert_array_equal(loaded.transform(X), expected)
+
+
+def test_batch_loader_covers_every_row_once_in_a_seeded_order():
+    from sklearn_jepa._training import ArrayDataset, BatchLoader
+
+    dataset = ArrayDataset(torch.arange(10, dtype=torch.float32)[:, None])
+
+    def loader(seed):
+        generator = torch.Generator().manual_seed(seed)
+        return BatchLoader(dataset, 4, shuffle=True, generator=generator)
+
+    first = loader(0)
+    batches = list(first)
+    assert len(first) == 3 and [len(b) for b in batches] == [4, 4, 2]
+    rows = torch.cat(batches).flatten()
+    assert sorted(rows.tolist()) == list(range(10))
+    assert rows.tolist() != list(range(10))  # shuffled
+    assert torch.equal(torch.cat(list(loader(0))), torch.cat(batches))
+    assert not torch.equal(torch.cat(list(first)), torch.cat(batches))  # next epoch
+    plain = BatchLoader(dataset, 4, collate_fn=lambda x: x.sum())
+    assert [float(v) for v in plain] == [6.0, 22.0, 17.0]
