@@ -265,7 +265,7 @@ class MaskCollator:
         self.generator = torch.Generator().manual_seed(int(self.seed))
 
     def __call__(self, x):
-        # ``x`` is already a (batch_size, n_features) tensor: the dataset
-        # implements ``__getitems__`` so no per-row collation happens.
+        # ``x`` is already a (batch_size, n_features) tensor: BatchLoader
+        # slices whole batches, so no per-row collation happens.
         context, target = self.strategy(len(x), self.grid, self.generator)
         return {"x": x, "context_mask": context, "target_mask": target}, None

@@ -20,7 +20,7 @@ __all__ = ["BatchLoader", "JEPANet"]
 
 
 class ArrayDataset(torch.utils.data.Dataset):
-    """A tensor of rows; ``__getitems__`` makes the loader slice whole batches."""
+    """A tensor of rows; indexing with a tensor of indices gives a whole batch."""
 
     def __init__(self, X):
         self.X = torch.as_tensor(X)
@@ -30,9 +30,6 @@ class ArrayDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index):
         return self.X[index]
-
-    def __getitems__(self, indices):
-        return self.X[torch.as_tensor(indices)]
 
 
 class BatchLoader:
