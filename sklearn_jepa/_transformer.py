@@ -118,8 +118,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``n_components`` principal directions (fitted on the training rows).
         ``"auto"``: ``"mean"`` for signals and custom token encoders (shifts
         do not matter; +7 to +22 points on MNIST-1D), ``"flatten"`` for
-        images and feature tokens (where a token is matters; 85 vs 44 with
-        10 labels per class on digits).
+        images and feature tokens (where a token is matters; on digits 8x8
+        with 10 labels per class, seed 0: 83.5 vs 57.6 after 100 epochs).
     mask_ratio : float or tuple of (float, float), default=(0.3, 0.7)
         Fraction of the features hidden from the context; a pair draws the
         fraction uniformly per row. Ignored when ``masking`` is given.
