@@ -28,6 +28,7 @@ from _common import (
 )
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
+from sklearn.kernel_approximation import RBFSampler
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -46,6 +47,10 @@ TUNED = {
 # What training adds: the same network at its random initialisation (one
 # epoch at a vanishing learning rate leaves the weights where they start).
 UNTRAINED = dict(max_epochs=1, lr=1e-12)
+# The whole pooled embedding (n_components=None), against random RBF
+# features of the same size: is it the embedding or just its width?
+FULL = {"digits (8x8 image)": dict(patch_size=1, max_epochs=10)}
+N_RBF = 4096
 LABELS_PER_CLASS = [1, 2, 5, 10, 50, None]  # None: all labels
 CURVE_DATASETS = ("digits (8x8 image)", "MNIST-1D")
 
@@ -91,6 +96,17 @@ def representations(name, jepa_params, seed, n_features):
         # untrained twin of the best JEPA configuration
         models[f"JEPA{K} untrained"] = JEPATransformer(
             k, random_state=seed, **jepa_params, **{**TUNED.get(name, {}), **UNTRAINED}
+        )
+    if name in FULL:
+        models["JEPA full"] = JEPATransformer(
+            None, random_state=seed, **jepa_params, **FULL[name]
+        )
+        models["JEPA full untrained"] = JEPATransformer(
+            None, random_state=seed, **jepa_params, **{**FULL[name], **UNTRAINED}
+        )
+        models[f"RBF{N_RBF}"] = make_pipeline(
+            StandardScaler(),
+            RBFSampler(gamma=1 / n_features, n_components=N_RBF, random_state=seed),
         )
     try:
         from umap import UMAP

@@ -111,10 +111,11 @@ def build_module(
         return _wrap_custom(copy.deepcopy(encoder), spec, predictor_size)
     if encoder == "mlp":
         hidden = hidden_size or 256
-        online = MLPEncoder(n_features, n_components, hidden, n_layers or 2)
+        width = n_components or hidden  # None: no bottleneck
+        online = MLPEncoder(n_features, width, hidden, n_layers or 2)
         predictor = MLPPredictor(
             n_features,
-            n_components,
+            width,
             predictor_size or max(1, hidden // 2),
             n_layers or 2,
         )

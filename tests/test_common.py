@@ -24,6 +24,7 @@ ESTIMATORS = [
     JEPATransformer(**TOKENS, input_kind="image"),
     JEPATransformer(**TOKENS, input_kind="signal", pooling="flatten"),
     JEPATransformer(**TOKENS, encoder="transformer", n_registers=2),
+    JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="image"),
 ]
 
 

@@ -231,3 +231,37 @@ def test_images_and_signals_are_standardised_per_channel(digits):
     assert np.abs(jepa._standardize(digits)).max() < 5
     table = JEPATransformer(**TINY, random_state=0).fit(X)
     assert np.ptp(table.scale_[12:]) > 0  # tables stay per feature
+
+
+@pytest.mark.parametrize(
+    "params, width",
+    [
+        # 8x8 image, default patch 2: 4x4 tokens of width 16, flattened
+        (dict(input_shape=(8, 8)), 16 * 16),
+        # signal: tokens mean-pooled to one token width
+        (dict(input_shape=(64,)), 16),
+        # whole-row MLP: no bottleneck, its hidden width
+        (dict(), 16),
+    ],
+    ids=["image-flatten", "signal-mean", "mlp"],
+)
+def test_n_components_none_returns_the_whole_pooled_embedding(
+    digits, params, width, tmp_path
+):
+    from sklearn_jepa._inference import embed
+
+    jepa = JEPATransformer(**{**TINY, "n_components": None}, **params, random_state=0)
+    Z = jepa.fit_transform(digits)
+    assert jepa.n_components_ == width and jepa.projection_ is None
+    assert Z.shape == (300, width)
+    # no projection: exactly the pooled target-encoder embedding
+    pooled = embed(jepa.net_, jepa._standardize(digits), 32, jepa._pooling)
+    np.testing.assert_allclose(Z, pooled, rtol=1e-6, atol=1e-6)
+    assert len(jepa.get_feature_names_out()) == width
+    joblib.dump(jepa, tmp_path / "m.joblib")
+    assert_array_equal(joblib.load(tmp_path / "m.joblib").transform(digits), Z)
+
+
+def test_n_components_sets_the_projected_width(digits):
+    jepa = JEPATransformer(**TINY, input_shape=(8, 8), random_state=0).fit(digits)
+    assert jepa.n_components_ == 4 and jepa.projection_[1].shape == (4, 16 * 16)
