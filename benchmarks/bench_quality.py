@@ -47,9 +47,17 @@ TUNED = {
 # What training adds: the same network at its random initialisation (one
 # epoch at a vanishing learning rate leaves the weights where they start).
 UNTRAINED = dict(max_epochs=1, lr=1e-12)
-# The whole pooled embedding (n_components=None), against random RBF
-# features of the same size: is it the embedding or just its width?
-FULL = {"digits (8x8 image)": dict(patch_size=1, max_epochs=10)}
+# The whole embedding (n_components=None: flattened pixel tokens, or the
+# MLP's 256 outputs for tables). On the image, two controls: its untrained
+# twin and random RBF features of the same size (the embedding, or its width?).
+FULL = {
+    "digits (8x8 image)": dict(patch_size=1, max_epochs=10),
+    "digits (table)": {},
+    "breast_cancer": {},
+    "wine": {},
+    "structure+noise": {},
+}
+FULL_CONTROLS = ("digits (8x8 image)",)
 N_RBF = 4096
 LABELS_PER_CLASS = [1, 2, 5, 10, 50, None]  # None: all labels
 CURVE_DATASETS = ("digits (8x8 image)", "MNIST-1D")
@@ -101,6 +109,7 @@ def representations(name, jepa_params, seed, n_features):
         models["JEPA full"] = JEPATransformer(
             None, random_state=seed, **jepa_params, **FULL[name]
         )
+    if name in FULL_CONTROLS:
         models["JEPA full untrained"] = JEPATransformer(
             None, random_state=seed, **jepa_params, **{**FULL[name], **UNTRAINED}
         )

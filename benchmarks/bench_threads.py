@@ -4,7 +4,9 @@ torch's intra-op pool would oversubscribe the cores if every joblib worker
 used all of them. joblib's loky workers set the usual thread-limit variables
 (OMP_NUM_THREADS and friends) to cores // n_jobs, which torch honours when
 it starts in the worker; this script measures the speed-up and the threads
-that the workers really ran.
+that the workers really ran. It also times small table fits with one and
+with two intra-op threads (``n_threads``), side by side: the 16-wide
+default MLP and the 256-wide one of ``n_components=None``.
 
     python benchmarks/bench_threads.py
 
@@ -15,7 +17,7 @@ import numpy as np
 import torch
 from _common import timed, write_json
 from joblib import Parallel, delayed
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -38,6 +40,36 @@ def search(X, y, n_jobs):
     return GridSearchCV(pipe, grid, cv=3, n_jobs=n_jobs).fit(X, y)
 
 
+def intra_op_threads(repeats=3):
+    """Median fit time of small table fits with n_threads=1 and 2."""
+    data = {
+        "breast_cancer": load_breast_cancer().data,
+        "digits": load_digits().data,
+    }
+    times = {}
+    for _ in range(repeats):  # interleaved, so drift hits both alike
+        for name, X in data.items():
+            for n_components in (16, None):
+                for n_threads in (1, 2):
+                    jepa = JEPATransformer(
+                        n_components,
+                        max_epochs=30,
+                        n_threads=n_threads,
+                        random_state=0,
+                    )
+                    key = f"{name}, n_components={n_components}"
+                    times.setdefault(key, {1: [], 2: []})
+                    times[key][n_threads].append(timed(jepa.fit, X)[1])
+    return {
+        key: {
+            "1_thread_s": float(np.median(t[1])),
+            "2_threads_s": float(np.median(t[2])),
+            "ratio_2_over_1": float(np.median(t[2]) / np.median(t[1])),
+        }
+        for key, t in times.items()
+    }
+
+
 def main():
     X, y = load_digits(return_X_y=True)
     worker_threads = Parallel(n_jobs=2)(delayed(torch_threads)() for _ in range(2))
@@ -53,6 +85,7 @@ def main():
         "n_jobs_2_s": t2,
         "speedup": t1 / t2,
         "all_times": times,
+        "intra_op_threads": intra_op_threads(),
     }
     print(result)
     write_json("threads", result)
