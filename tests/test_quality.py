@@ -8,6 +8,7 @@ linear probe can use.
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -65,8 +66,6 @@ def test_digits_whole_pixel_token_embedding_beats_raw_and_pca():
     # against raw 89.0 and PCA16 87.7 over 3 seeds). The untrained network
     # of the same shape does about as well (92.2): this guards the
     # architecture and the unprojected output, not what training adds.
-    from sklearn.decomposition import PCA
-
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=0
