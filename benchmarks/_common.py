@@ -90,6 +90,9 @@ def panels(n):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, n, figsize=(6 * n, 4), squeeze=False)
+    for ax in axes[0]:
+        # 20 distinct colours: the default 10 repeat on busy panels
+        ax.set_prop_cycle(color=plt.cm.tab20.colors)
     return fig, axes[0]
 
 
