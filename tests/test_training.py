@@ -12,7 +12,7 @@ from skorch.callbacks import Callback
 
 from sklearn_jepa import CollapseWarning, JEPATransformer, TrainingDisplay
 from sklearn_jepa._ema import momentum_at, update_momentum
-from sklearn_jepa._training import WarmupCosine
+from sklearn_jepa._training import ArrayDataset, BatchLoader, WarmupCosine
 from sklearn_jepa._transformer import _resolve_device
 
 FAST = dict(n_components=4, hidden_size=32, max_epochs=4, batch_size=64)
@@ -269,8 +269,6 @@ def test_gpu_trained_model_loads_on_cpu_only_host(X):
 
 
 def test_batch_loader_covers_every_row_once_in_a_seeded_order():
-    from sklearn_jepa._training import ArrayDataset, BatchLoader
-
     dataset = ArrayDataset(torch.arange(10, dtype=torch.float32)[:, None])
 
     def loader(seed):

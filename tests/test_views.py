@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_jepa import JEPATransformer, MultiBlockMask, SpanMask
 from sklearn_jepa._build import default_patch_size, resolve_input
+from sklearn_jepa._inference import embed
 from sklearn_jepa._tokens import FeatureTokens, PatchTokens, TokenEncoder
 
 TINY = dict(n_components=4, hidden_size=16, n_layers=1, max_epochs=2, batch_size=32)
@@ -248,8 +249,6 @@ def test_images_and_signals_are_standardised_per_channel(digits):
 def test_n_components_none_returns_the_whole_pooled_embedding(
     digits, params, width, tmp_path
 ):
-    from sklearn_jepa._inference import embed
-
     jepa = JEPATransformer(**{**TINY, "n_components": None}, **params, random_state=0)
     Z = jepa.fit_transform(digits)
     assert jepa.n_components_ == width and jepa.projection_ is None
