@@ -6,17 +6,60 @@ the callbacks that JEPA needs: the per-step schedules with the EMA update, and
 the collapse diagnostics.
 """
 
+import inspect
 import math
+import re
+import sys
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 
 from ._diagnostics import embedding_stats
 from ._ema import momentum_at, update_momentum
 
-__all__ = ["BatchLoader", "JEPANet"]
+__all__ = ["BatchLoader", "JEPANet", "PlainPrintLog", "fused_adamw_kwargs"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def fused_adamw_kwargs(device):
+    """``{"optimizer__fused": True}`` where torch has a fused AdamW for ``device``.
+
+    The fused kernel updates all parameters in one call instead of a dozen
+    small ops per tensor: about 25 % of a small table fit on a CPU.
+    """
+    if "fused" not in inspect.signature(torch.optim.AdamW).parameters:
+        return {}
+    kind = torch.device(device).type
+    # CPU support arrived with torch 2.4; older builds raise at construction
+    if kind == "cuda" or (kind == "cpu" and _torch_at_least(2, 4)):
+        return {"optimizer__fused": True}
+    return {}
+
+
+def _torch_at_least(major, minor):
+    found = tuple(int(part) for part in re.findall(r"\d+", torch.__version__)[:2])
+    return found >= (major, minor)
+
+
+class PlainPrintLog(PrintLog):
+    """skorch's epoch table, without colour codes unless it prints to a terminal.
+
+    Colour codes turn a redirected log (a file, CI, a notebook's captured
+    output) into escape-sequence noise.
+    """
+
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and not _is_terminal(self.sink):
+            return _ANSI.sub("", text)
+        return text
+
+
+def _is_terminal(sink):
+    return sink is print and sys.stdout.isatty()
 
 
 class ArrayDataset(torch.utils.data.Dataset):

@@ -1,7 +1,7 @@
 """The scikit-learn estimator: ``JEPATransformer``."""
 
+import sys
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,7 +12,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
@@ -24,39 +24,28 @@ from ._diagnostics import CollapseWarning, is_collapsed
 from ._inference import embed, embed_chunk, eval_mode, mean_pooled, predictability
 from ._losses import LOSSES, JEPALoss
 from ._masks import MaskCollator
+from ._runtime import resolve_device, resolve_n_threads, torch_threads
 from ._training import (
     ArrayDataset,
     BatchLoader,
     Diagnostics,
     JEPANet,
+    PlainPrintLog,
     Schedules,
     WarmupCosine,
+    fused_adamw_kwargs,
 )
+from ._validation import check_mask_ratio, check_numeric_columns
 
 __all__ = ["JEPATransformer"]
 
 _N_DIAGNOSTIC_ROWS = 256
 _N_PROJECTION_ROWS = 20_000
-
-
-@contextmanager
-def _torch_threads(n_threads):
-    """Use ``n_threads`` intra-op threads inside the block, then restore."""
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+# max_epochs=None: train for about this many optimizer steps, in whole
+# epochs, at least _MIN_AUTO_EPOCHS and at most _MAX_AUTO_EPOCHS of them.
+_AUTO_STEPS = 1000
+_MIN_AUTO_EPOCHS = 2
+_MAX_AUTO_EPOCHS = 400
 
 
 class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -272,7 +261,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "encoder": [StrOptions({"auto", "mlp", "transformer"}), nn.Module],
         "patch_size": [Interval(Integral, 1, None, closed="left"), None],
         "pooling": [StrOptions({"auto", "mean", "flatten"})],
-        "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple],
+        "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple, list],
         "masking": [callable, None],
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
         "n_layers": [Interval(Integral, 1, None, closed="left"), None],
@@ -281,7 +270,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "n_registers": [Interval(Integral, 0, None, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
         "ema_momentum": [tuple],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -295,7 +284,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "callbacks": [list, None],
         "device": [str, torch.device],
         "bf16": ["boolean"],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_threads": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -318,7 +311,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_registers=4,
         loss="l2",
         ema_momentum=(0.99, 1.0),
-        max_epochs=100,
+        max_epochs=None,
         batch_size=128,
         lr=1e-3,
         weight_decay=0.05,
@@ -386,7 +379,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._validate_params()
         start_over = not (self.warm_start and hasattr(self, "net_"))
         X = self._validate_input(X, reset=start_over)
-        return self._train(X, epochs=self.max_epochs, start_over=start_over)
+        return self._train(X, epochs=None, start_over=start_over)
 
     def partial_fit(self, X, y=None):
         """Train for one more pass over ``X``, keeping all training state.
@@ -428,7 +421,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self, "net_")
         X = self._validate_input(X, reset=False)
-        with _torch_threads(self.n_threads):
+        with torch_threads(self._n_threads()):
             return self._embed_rows(X)
 
     def score(self, X, y=None):
@@ -462,7 +455,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self, "net_")
         X = self._validate_input(X, reset=False)
-        with _torch_threads(self.n_threads):
+        with torch_threads(self._n_threads()):
             return self._predictability(X)
 
     def _predictability(self, X):
@@ -474,7 +467,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # -- fitting helpers ---------------------------------------------------
 
+    def _n_threads(self, device=None):
+        if device is None:
+            device = self.net_.device
+        return resolve_n_threads(self.n_threads, device)
+
     def _validate_input(self, X, reset):
+        check_numeric_columns(X)
         return validate_data(
             self,
             X,
@@ -484,9 +483,14 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
 
     def _train(self, X, *, epochs, start_over, validate=True):
-        with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
+        """Train for ``epochs`` passes (``None``: the fitted ``max_epochs``)."""
+        device = resolve_device(self.device) if start_over else self.net_.device
+        threads = torch_threads(self._n_threads(device))
+        with threads, torch.random.fork_rng(devices=[]):
             if start_over:
-                self._initialize(X)
+                self._initialize(X, device)
+            if epochs is None:
+                epochs = self.net_.max_epochs
             torch.manual_seed(self._seed + len(self.net_.history))
             X_std = self._standardize(X)
             if validate and self.early_stopping:
@@ -501,7 +505,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._set_fitted_attributes(n_before, epochs)
         return self
 
-    def _initialize(self, X):
+    def _initialize(self, X, device):
         rng = check_random_state(self.random_state)
         self._seed = int(rng.randint(np.iinfo(np.int32).max))
         self._spec = resolve_input(self.input_shape, self.input_kind, X.shape[1])
@@ -519,13 +523,15 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self.early_stopping:
             n_train -= self._n_valid(len(X))
         steps_per_epoch = -(-n_train // self.batch_size)
+        max_epochs = self._max_epochs(steps_per_epoch)
         self.net_ = JEPANet(
             module=module,
             criterion=JEPALoss(self.loss),
             optimizer=torch.optim.AdamW,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
+            **fused_adamw_kwargs(device),
+            max_epochs=max_epochs,
             batch_size=self.batch_size,
             train_split=None,
             iterator_train=BatchLoader,
@@ -534,12 +540,14 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             iterator_train__generator=torch.Generator().manual_seed(self._seed + 1),
             iterator_train__collate_fn=self._collator(self._seed + 2),
             iterator_valid__collate_fn=self._collator(self._seed + 3),
-            callbacks=self._callbacks(steps_per_epoch, self._standardize(X[sample])),
-            device=_resolve_device(self.device),
+            callbacks=self._callbacks(
+                steps_per_epoch, max_epochs, self._standardize(X[sample])
+            ),
+            device=device,
             autocast_bf16=self.bf16,
             verbose=self.verbose,
             # PrintLog formats a table every epoch even when it prints nothing
-            **({"callbacks__print_log": None} if self.verbose == 0 else {}),
+            callbacks__print_log=PlainPrintLog() if self.verbose else None,
         )
         self.net_.initialize()
 
@@ -559,14 +567,28 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             n_registers=self.n_registers,
         )
 
+    def _max_epochs(self, steps_per_epoch):
+        """``max_epochs``, or the epochs that make about ``_AUTO_STEPS`` steps.
+
+        A fixed number of epochs gives 50 rows 100 optimizer steps and
+        100,000 rows 78,000; a budget of steps gives every data set about
+        the same amount of learning, and a fit time that grows with the cost
+        of a step, not with the number of rows.
+        """
+        if self.max_epochs is not None:
+            return self.max_epochs
+        epochs = -(-_AUTO_STEPS // steps_per_epoch)
+        return int(np.clip(epochs, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS))
+
     def _collator(self, seed):
         masking = self.masking
         if masking is None:
-            masking = default_masking(self._spec, self._grid, self.mask_ratio)
+            ratio = check_mask_ratio(self.mask_ratio)
+            masking = default_masking(self._spec, self._grid, ratio)
         return MaskCollator(masking, self._grid, seed)
 
-    def _callbacks(self, steps_per_epoch, sample):
-        total_steps = self.max_epochs * steps_per_epoch
+    def _callbacks(self, steps_per_epoch, max_epochs, sample):
+        total_steps = max_epochs * steps_per_epoch
         warmup_steps = int(self.warmup_fraction * total_steps)
         callbacks = [
             (
@@ -594,7 +616,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     ),
                 )
             )
-        if self.verbose >= 2 or (self.verbose == 1 and steps_per_epoch >= 50):
+        # a progress bar redraws with carriage returns: only on a terminal
+        if self.verbose >= 2 or (
+            self.verbose == 1 and steps_per_epoch >= 50 and sys.stderr.isatty()
+        ):
             callbacks.append(("progress", ProgressBar()))
         for index, callback in enumerate(self.callbacks or []):
             callbacks.append((f"user_{index}", callback))

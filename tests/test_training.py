@@ -13,7 +13,7 @@ from skorch.callbacks import Callback
 from sklearn_jepa import CollapseWarning, JEPATransformer, TrainingDisplay
 from sklearn_jepa._ema import momentum_at, update_momentum
 from sklearn_jepa._training import ArrayDataset, BatchLoader, WarmupCosine
-from sklearn_jepa._transformer import _resolve_device
+from sklearn_jepa._runtime import resolve_device
 
 FAST = dict(n_components=4, hidden_size=32, max_epochs=4, batch_size=64)
 
@@ -242,11 +242,11 @@ def test_display_from_estimator_plots(X):
 
 
 def test_device_auto_resolves(monkeypatch):
-    assert _resolve_device("cpu") == "cpu"
+    assert resolve_device("cpu") == "cpu"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert _resolve_device("auto") == "cpu"
+    assert resolve_device("auto") == "cpu"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert _resolve_device("auto") == "cuda"
+    assert resolve_device("auto") == "cuda"
 
 
 def test_bf16_is_ignored_on_cpu(X):

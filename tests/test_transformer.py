@@ -241,7 +241,7 @@ def fitted(digits):
     [
         (np.array([[1.0, np.nan], [2.0, 3.0]]), ValueError, "NaN"),
         (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "infinity"),
-        (np.array([["a", "b"], ["c", "d"]], dtype=object), ValueError, "convert"),
+        (np.array([["1", "b"], ["2", "d"]], dtype=object), ValueError, "column 1"),
         (np.empty((0, 3)), ValueError, "0 sample"),
         (np.empty((3, 0)), ValueError, "0 feature"),
         (np.arange(5.0), ValueError, "Expected 2D array"),

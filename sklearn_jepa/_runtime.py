@@ -1,0 +1,96 @@
+"""Where the computation runs: the torch device and the intra-op threads.
+
+Thread policy.
+
+The models of this package are small: a step multiplies matrices of a few
+hundred rows and columns, too little work to split across cores. Measured on
+2 cores (``benchmarks/bench_threads.py``), a second intra-op thread makes a
+fit alone at most about 1.3x faster, but when another busy process shares the
+cores torch's OpenMP workers spin while they wait for each other and the fit
+becomes 3-10x slower. One thread per fit keeps both cases fast, and several
+fits (``GridSearchCV(n_jobs=k)``) then use the cores in parallel.
+"""
+
+import os
+from contextlib import contextmanager
+
+import torch
+
+__all__ = ["available_cores", "resolve_device", "resolve_n_threads", "torch_threads"]
+
+
+def available_cores():
+    """Cores this process may run on: its CPU affinity, else ``os.cpu_count()``.
+
+    Thread-limit variables (``OMP_NUM_THREADS``, set by joblib's loky workers
+    to their share of the cores) already cap torch's own setting, which is
+    also taken into account.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, torch.get_num_threads()))
+
+
+def resolve_n_threads(n_threads, device):
+    """The intra-op thread count to use, or ``None`` to leave torch alone.
+
+    ``n_threads`` given: exactly that many; ``-1``: every core this process
+    may use (:func:`available_cores`). ``None`` on a CPU device: one thread
+    (see the module docstring). ``None`` on an accelerator: torch's setting,
+    since the CPU only feeds batches there.
+    """
+    if n_threads == -1:
+        return available_cores()
+    if n_threads is not None:
+        return int(n_threads)
+    if torch.device(device).type != "cpu":
+        return None
+    return 1
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Use ``n_threads`` intra-op threads inside the block, then restore."""
+    if n_threads is None or n_threads == torch.get_num_threads():
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def resolve_device(device):
+    """Check ``device`` before any work and resolve ``"auto"``.
+
+    A name torch does not know, or an accelerator this machine or torch build
+    lacks, raises a ``ValueError`` at the start of ``fit`` instead of a torch
+    error deep inside training.
+    """
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', "
+            "'cuda:<index>' or 'auto'."
+        ) from exc
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch finds no CUDA GPU here (this torch "
+            f"build is {torch.__version__}); use device='cpu' or device='auto'."
+        )
+    if parsed.type == "cuda" and parsed.index is not None:
+        if parsed.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} but only {torch.cuda.device_count()} CUDA "
+                "device(s) are visible."
+            )
+    if parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r} but MPS is not available here.")
+    return device if isinstance(device, str) else str(parsed)

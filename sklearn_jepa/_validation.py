@@ -1,0 +1,74 @@
+"""Input checks that scikit-learn's ``validate_data`` does not make for us."""
+
+from numbers import Real
+
+import numpy as np
+
+__all__ = ["check_mask_ratio", "check_numeric_columns"]
+
+
+def check_numeric_columns(X):
+    """Raise a ``ValueError`` naming the first column that is not numeric.
+
+    ``validate_data`` reports ``could not convert string to float: 'abc'``
+    without saying where the string is; in a wide table that is a search.
+    Only object, string and categorical data are inspected, so numeric
+    arrays cost nothing here.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a pandas DataFrame
+        for position, (name, dtype) in enumerate(dtypes.items()):
+            kind = getattr(dtype, "kind", "O")
+            if kind in "biuf" or _all_numbers(np.asarray(X.iloc[:, position])):
+                continue
+                raise ValueError(
+                    f"JEPATransformer needs numeric features, but column "
+                    f"{name!r} (position {position}) has dtype {dtype}. Encode it "
+                    "first, e.g. with sklearn.preprocessing.OneHotEncoder in a "
+                    "ColumnTransformer."
+                )
+        return
+    array = X if isinstance(X, np.ndarray) else None
+    if array is None or array.dtype.kind not in "OUS" or array.ndim != 2:
+        return
+    for position in range(array.shape[1]):
+        if not _all_numbers(array[:, position]):
+            bad = next(v for v in array[:, position] if not _is_number(v))
+            raise ValueError(
+                f"JEPATransformer needs numeric features, but column {position} "
+                f"holds the non-numeric value {bad!r}."
+            )
+
+
+def _is_number(value):
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return True
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _all_numbers(column):
+    return all(_is_number(v) for v in column)
+
+
+def check_mask_ratio(mask_ratio):
+    """``mask_ratio`` as a float or a ``(low, high)`` tuple, checked.
+
+    Lists are accepted (``[0.5, 0.9]`` as in a YAML or JSON config).
+    """
+    if isinstance(mask_ratio, Real):
+        return float(mask_ratio)
+    values = tuple(mask_ratio)
+    if (
+        len(values) != 2
+        or not all(isinstance(v, Real) and not isinstance(v, bool) for v in values)
+        or not 0 < values[0] <= values[1] < 1
+    ):
+        raise ValueError(
+            "mask_ratio must be a float in (0, 1) or a pair (low, high) with "
+            f"0 < low <= high < 1, got {mask_ratio!r}."
+        )
+    return tuple(float(v) for v in values)
