@@ -26,7 +26,7 @@ from sklearn_jepa import JEPATransformer
 from sklearn_jepa._build import build_module, default_masking, resolve_input
 from sklearn_jepa._ema import momentum_at, update_momentum
 from sklearn_jepa._losses import JEPALoss
-from sklearn_jepa._training import WarmupCosine
+from sklearn_jepa._training import WarmupCosine, fused_adamw_kwargs
 
 
 def make_data(n_samples, n_features, seed=0):
@@ -67,6 +67,8 @@ def bare_fit(X, params, seed=0):
         ],
         lr=1e-3,
         weight_decay=0.05,
+        # the estimator's optimizer: fused AdamW where torch has it
+        **{k.split("__")[1]: v for k, v in fused_adamw_kwargs("cpu").items()},
     )
     criterion = JEPALoss("l2")
     generator = torch.Generator().manual_seed(seed)

@@ -96,7 +96,11 @@ class TrainingDisplay:
             loss_ax.plot(self.epochs, self.valid_loss, label="validation")
         loss_ax.set(xlabel="epoch", ylabel="JEPA loss", title=self.estimator_name)
         loss_ax.legend()
-        rank_ax.plot(self.epochs, self.effective_rank, color="C2")
+        # long fits record the diagnostics every few epochs only
+        has_rank = ~np.isnan(self.effective_rank)
+        rank_ax.plot(
+            self.epochs[has_rank], self.effective_rank[has_rank], color="C2"
+        )
         rank_ax.set(xlabel="epoch", ylabel="effective rank", ylim=(0, None))
         self.axes_ = np.asarray(axes)
         self.figure_ = loss_ax.figure

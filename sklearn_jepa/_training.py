@@ -270,7 +270,7 @@ class Schedules(Callback):
 
 
 class Diagnostics(Callback):
-    """Record collapse diagnostics of a fixed sample's embeddings every epoch.
+    """Record collapse diagnostics of a fixed sample's embeddings.
 
     Parameters
     ----------
@@ -279,14 +279,27 @@ class Diagnostics(Callback):
         embeddings.
     sample : ndarray
         The rows to embed (a few hundred are enough; the cost is one forward
-        pass and one small SVD per epoch).
+        pass and one small SVD).
+    every : int, default=1
+        Record every ``every`` epochs, and always after the last epoch of a
+        training call. On tiny data an epoch is one optimizer step, and the
+        diagnostics would cost as much as the training.
     """
 
-    def __init__(self, embed, sample):
+    def __init__(self, embed, sample, every=1):
         self.embed = embed
         self.sample = sample
+        self.every = every
 
     def on_epoch_end(self, net, **kwargs):
+        if (len(net.history) - 1) % self.every == 0:
+            self._record(net)
+
+    def on_train_end(self, net, **kwargs):
+        if len(net.history) and "effective_rank" not in net.history[-1]:
+            self._record(net)
+
+    def _record(self, net):
         Z = self.embed(net, self.sample)
         if not np.all(np.isfinite(Z)):
             raise FloatingPointError(

@@ -19,6 +19,7 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 from torch import nn
 
+from ._budget import auto_epochs, step_flops
 from ._build import KINDS, build_module, default_masking, resolve_input
 from ._diagnostics import CollapseWarning, is_collapsed
 from ._inference import embed, embed_chunk, eval_mode, mean_pooled, predictability
@@ -41,11 +42,6 @@ __all__ = ["JEPATransformer"]
 
 _N_DIAGNOSTIC_ROWS = 256
 _N_PROJECTION_ROWS = 20_000
-# max_epochs=None: train for about this many optimizer steps, in whole
-# epochs, at least _MIN_AUTO_EPOCHS and at most _MAX_AUTO_EPOCHS of them.
-_AUTO_STEPS = 1000
-_MIN_AUTO_EPOCHS = 2
-_MAX_AUTO_EPOCHS = 400
 
 
 class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -71,17 +67,15 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     Parameters
     ----------
-    n_components : int or None, default=32
-        Size of the embedding returned by ``transform``. ``None`` skips the
-        projection and returns the pooled embedding as it is (the fitted
-        width is ``n_components_``): ``n_tokens * width`` values with
-        ``"flatten"`` pooling, ``width`` with ``"mean"``, ``hidden_size``
-        (256 by default) for the whole-row MLP. A linear probe with many
-        labels, or on images where the token grid matters, can use the
-        whole embedding (digits 8x8, ``patch_size=1, max_epochs=10``, 10
-        labels per class: 92.6 with all 4,096 values against 89.9 with 16
-        components; the untrained network scores 92.2 there, so on such tiny
-        images the gain comes from the architecture, not from training).
+    n_components : int or None, default=None
+        Size of the embedding returned by ``transform``. ``None`` (as in
+        :class:`~sklearn.decomposition.PCA`) keeps the whole pooled embedding
+        (the fitted width is ``n_components_``): ``n_tokens * width`` values
+        with ``"flatten"`` pooling, ``width`` with ``"mean"``,
+        ``hidden_size`` (256 by default) for the whole-row MLP, which then
+        has no bottleneck. An int projects the pooled token embedding on its
+        first ``n_components`` principal directions, or makes the whole-row
+        MLP's output that narrow. docs/benchmarks.md compares the two.
     input_shape : tuple of int, default=None
         Shape of one row: ``None`` for a table, ``(H, W)`` or ``(C, H, W)``
         for images and ``(L,)`` (or ``(C, L)`` with ``input_kind="signal"``)
@@ -119,9 +113,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         do not matter; +7 to +22 points on MNIST-1D), ``"flatten"`` for
         images and feature tokens (where a token is matters; on digits 8x8
         with 10 labels per class, seed 0: 83.5 vs 57.6 after 100 epochs).
-    mask_ratio : float or tuple of (float, float), default=(0.3, 0.7)
-        Fraction of the features hidden from the context; a pair draws the
-        fraction uniformly per row. Ignored when ``masking`` is given.
+    mask_ratio : float or pair of float, default=(0.3, 0.7)
+        Fraction of the features hidden from the context; a pair (tuple or
+        list) ``(low, high)`` draws the fraction uniformly per row. Tables
+        only: images and signals hide blocks and spans (see ``masking``).
+        Ignored when ``masking`` is given.
     masking : callable, default=None
         A masking strategy ``masking(batch_size, grid, generator) ->
         (context, target)`` returning bool tensors ``(batch_size, n_tokens)``
@@ -153,8 +149,14 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         thousand steps, where 0.99 lets the target follow fast enough (+3 to
         +5 points of 10-label accuracy measured on digits and on
         structure+noise).
-    max_epochs : int, default=100
+    max_epochs : int or None, default=None
         Number of passes over the data (``partial_fit`` makes one pass).
+        ``None``: a budget that follows the data and the model: at most
+        1,000 optimizer steps and at most ``2e11 * sqrt(n_samples / 1000)``
+        floating-point operations (counted on one batch), in whole epochs
+        (1 to 500). Small tables train for about 1,000 steps in seconds;
+        large data or costly models stop earlier. The fitted value is
+        ``net_.max_epochs``.
     batch_size : int, default=128
         Rows per optimizer step; also the chunk size of ``transform``, which
         bounds its memory.
@@ -184,19 +186,27 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks, appended to the built-in ones.
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
-        Torch device; ``"auto"`` picks CUDA when it is available.
+        Torch device; ``"auto"`` picks CUDA when it is available. A device
+        torch does not know or that this machine lacks raises a
+        ``ValueError`` at the start of ``fit``.
     bf16 : bool, default=False
         Use bfloat16 autocast for the forward pass on CUDA (ignored on CPU).
     n_threads : int, default=None
-        Torch intra-op threads used during ``fit`` and ``transform``; ``None``
-        leaves torch's setting alone (joblib workers already limit it to
-        their share of the cores).
+        Torch intra-op threads used during ``fit``, ``transform`` and
+        ``score``; torch's own setting is restored afterwards. ``None``: one
+        thread on a CPU (these models are too small to split: a second thread
+        gains at most 1.3x alone and costs 3-10x when another process shares
+        the cores; several fits, e.g. ``GridSearchCV(n_jobs=-1)``, then use
+        the cores in parallel) and torch's setting on an accelerator. ``-1``:
+        every core this process may use (its CPU affinity, within the
+        thread limits of joblib workers and ``OMP_NUM_THREADS``).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and masks. An int gives
         bit-identical embeddings on CPU.
     verbose : int, default=0
-        0 prints nothing; 1 prints a line per epoch and shows a progress bar
-        when an epoch has many batches; 2 always shows the progress bar.
+        0 prints nothing; 1 prints a line per epoch (colours only on a
+        terminal) and, on a terminal, a progress bar when an epoch has many
+        batches; 2 always shows the progress bar.
 
     Attributes
     ----------
@@ -295,7 +305,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def __init__(
         self,
-        n_components=32,
+        n_components=None,
         *,
         input_shape=None,
         input_kind="auto",
@@ -523,7 +533,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self.early_stopping:
             n_train -= self._n_valid(len(X))
         steps_per_epoch = -(-n_train // self.batch_size)
-        max_epochs = self._max_epochs(steps_per_epoch)
+        max_epochs = self._max_epochs(module, X[sample], n_train)
         self.net_ = JEPANet(
             module=module,
             criterion=JEPALoss(self.loss),
@@ -567,18 +577,16 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             n_registers=self.n_registers,
         )
 
-    def _max_epochs(self, steps_per_epoch):
-        """``max_epochs``, or the epochs that make about ``_AUTO_STEPS`` steps.
-
-        A fixed number of epochs gives 50 rows 100 optimizer steps and
-        100,000 rows 78,000; a budget of steps gives every data set about
-        the same amount of learning, and a fit time that grows with the cost
-        of a step, not with the number of rows.
-        """
+    def _max_epochs(self, module, X_sample, n_train):
+        """``max_epochs``, or the epochs of the default budget (``_budget``)."""
         if self.max_epochs is not None:
             return self.max_epochs
-        epochs = -(-_AUTO_STEPS // steps_per_epoch)
-        return int(np.clip(epochs, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS))
+        # one batch of the training size, masked by a throwaway generator
+        rows = np.resize(np.arange(len(X_sample)), min(self.batch_size, len(X_sample)))
+        x = torch.from_numpy(self._standardize(X_sample[rows]))
+        batch, _ = self._collator(self._seed)(x)
+        steps_per_epoch = -(-n_train // self.batch_size)
+        return auto_epochs(step_flops(module, batch), steps_per_epoch, n_train)
 
     def _collator(self, seed):
         masking = self.masking
@@ -599,7 +607,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     tuple(self.ema_momentum),
                 ),
             ),
-            ("diagnostics", Diagnostics(mean_pooled, sample)),
+            (
+                "diagnostics",
+                # about 50 records per fit, whatever the number of epochs
+                Diagnostics(mean_pooled, sample, every=-(-max_epochs // 50)),
+            ),
         ]
         if self.grad_clip is not None:
             callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))

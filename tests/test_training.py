@@ -12,8 +12,8 @@ from skorch.callbacks import Callback
 
 from sklearn_jepa import CollapseWarning, JEPATransformer, TrainingDisplay
 from sklearn_jepa._ema import momentum_at, update_momentum
-from sklearn_jepa._training import ArrayDataset, BatchLoader, WarmupCosine
 from sklearn_jepa._runtime import resolve_device
+from sklearn_jepa._training import ArrayDataset, BatchLoader, WarmupCosine
 
 FAST = dict(n_components=4, hidden_size=32, max_epochs=4, batch_size=64)
 

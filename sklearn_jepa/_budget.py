@@ -1,0 +1,77 @@
+"""The default training budget (``max_epochs=None``): epochs from compute.
+
+A fixed number of epochs gives 50 rows 100 optimizer steps and 100,000 rows
+78,000, and a model whose step costs 40x more (a transformer over signal
+patches against a table MLP) a 40x longer fit. The budget here is in optimizer
+steps, at most :data:`MAX_STEPS`, and in floating-point operations, at most
+:func:`flop_budget` (counted exactly on one batch with
+:class:`torch.utils.flop_counter.FlopCounterMode`, so it is deterministic and
+follows the model, the input size and the batch size), rounded to whole epochs
+between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`. The flop budget grows with
+the square root of the number of rows: more data earns more training, but
+a hundred times the rows costs ten times the time, not a hundred.
+
+On a 2-core laptop-class CPU with one thread these models train at 15-20
+GFLOP/s (``benchmarks/bench_threads.py`` records it), so 1,000 rows get about
+ten seconds of training; cheap table models stop at the step cap first.
+"""
+
+import math
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+__all__ = ["MAX_STEPS", "auto_epochs", "flop_budget", "step_flops"]
+
+MAX_STEPS = 1000
+FLOPS_PER_1000_ROWS = 2e11
+MIN_EPOCHS = 1
+MAX_EPOCHS = 500
+# a backward pass costs about twice the forward of the parts it runs through
+_FORWARD_TO_STEP = 3.0
+
+
+def step_flops(module, batch):
+    """Floating-point operations of one training step on ``batch``.
+
+    ``batch`` is the keyword dict the module's ``forward`` takes (from the
+    mask collator). Counted on the forward pass without gradients, then
+    scaled by 3 for the backward pass; no random numbers are drawn.
+    """
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        module(**batch)
+    return _FORWARD_TO_STEP * counter.get_total_flops()
+
+
+def flop_budget(n_samples):
+    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``, >= 2e11."""
+    return FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1000) / 1000)
+
+
+def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
+    """Whole epochs that fit the step and flop budgets.
+
+    Parameters
+    ----------
+    flops_per_step : float
+    steps_per_epoch : int
+    n_samples : int
+        Training rows.
+
+    Returns
+    -------
+    epochs : int
+
+    Examples
+    --------
+    >>> from sklearn_jepa._budget import auto_epochs
+    >>> auto_epochs(1e8, 10, 1280)   # a cheap model: 1,000 steps
+    100
+    >>> auto_epochs(4e9, 10, 1280)   # 40x the cost per step: 57 steps
+    6
+    """
+    budget = flop_budget(n_samples) / max(flops_per_step, 1.0)
+    steps = min(MAX_STEPS, budget)
+    epochs = math.ceil(steps / steps_per_epoch)
+    return int(min(max(epochs, MIN_EPOCHS), MAX_EPOCHS))

@@ -1,0 +1,88 @@
+"""Thread policy and device checks (sklearn_jepa._runtime)."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklearn_jepa import JEPATransformer
+from sklearn_jepa._runtime import (
+    available_cores,
+    resolve_device,
+    resolve_n_threads,
+    torch_threads,
+)
+
+FAST = dict(n_components=4, hidden_size=16, max_epochs=2, batch_size=32)
+
+
+class _RecordThreads(Callback):
+    def on_batch_end(self, net, **kwargs):
+        self.seen_ = getattr(self, "seen_", set()) | {torch.get_num_threads()}
+
+
+def test_resolve_n_threads_policy():
+    assert resolve_n_threads(None, "cpu") == 1
+    assert resolve_n_threads(3, "cpu") == 3
+    assert resolve_n_threads(-1, "cpu") == available_cores()
+    assert resolve_n_threads(None, "cuda") is None  # torch's setting on a GPU
+
+
+def test_available_cores_respects_affinity_and_torch_limit(monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 64)
+    if hasattr(__import__("os"), "sched_getaffinity"):
+        monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2})
+        assert available_cores() == 3
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    assert available_cores() == 1
+
+
+def test_torch_threads_restores_setting():
+    torch.set_num_threads(2)
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+    with torch_threads(None):
+        assert torch.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("n_threads, expected", [(None, 1), (2, 2)])
+def test_fit_trains_with_policy_threads_and_restores(n_threads, expected):
+    X = np.random.RandomState(0).normal(size=(64, 6))
+    torch.set_num_threads(2 if expected == 1 else 1)
+    before = torch.get_num_threads()
+    recorder = _RecordThreads()
+    JEPATransformer(
+        **FAST, n_threads=n_threads, callbacks=[recorder], random_state=0
+    ).fit(X)
+    assert recorder.seen_ == {expected}
+    assert torch.get_num_threads() == before
+
+
+def test_n_threads_rejects_zero_and_other_negatives():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    for bad in (0, -2):
+        with pytest.raises(ValueError, match="n_threads"):
+            JEPATransformer(**FAST, n_threads=bad).fit(X)
+
+
+@pytest.mark.parametrize(
+    "device, match",
+    [("gpu", "not a torch device"), ("cuda", "no CUDA GPU"), ("cuda:3", "CUDA")],
+)
+def test_unavailable_device_fails_before_training(monkeypatch, device, match):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    jepa = JEPATransformer(**FAST, device=device)
+    with pytest.raises(ValueError, match=match):
+        jepa.fit(X)
+    assert not hasattr(jepa, "net_")
+
+
+def test_resolve_device_auto(monkeypatch):
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device(torch.device("cpu")) == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
