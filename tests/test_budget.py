@@ -7,7 +7,14 @@ import pytest
 import torch
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._budget import MAX_STEPS, auto_epochs, flop_budget, step_flops
+from sklearn_jepa._budget import (
+    MAX_STEPS,
+    auto_epochs,
+    auto_lr,
+    auto_momentum,
+    flop_budget,
+    step_flops,
+)
 from sklearn_jepa._encoders import MLPEncoder, MLPPredictor
 from sklearn_jepa._model import JEPAModule
 
@@ -84,3 +91,25 @@ def test_explicit_max_epochs_is_kept():
     X = np.random.RandomState(0).normal(size=(100, 4))
     jepa = JEPATransformer(hidden_size=8, max_epochs=3, random_state=0).fit(X)
     assert jepa.n_iter_ == 3 and jepa.net_.max_epochs == 3
+
+
+def test_auto_lr_and_momentum_follow_the_schedule_length():
+    assert auto_lr(1000) == auto_lr(50_000) == pytest.approx(1e-3)
+    assert auto_lr(250) == pytest.approx(2e-3)
+    assert auto_lr(10) == pytest.approx(3e-3)
+    assert auto_momentum(1000) == auto_momentum(10**6) == (0.99, 1.0)
+    assert auto_momentum(100) == (0.9, 1.0)
+    assert auto_momentum(5) == (0.8, 1.0)
+
+
+def test_fit_uses_auto_lr_and_momentum_unless_given():
+    X = np.random.RandomState(0).normal(size=(256, 4))
+    jepa = JEPATransformer(hidden_size=8, max_epochs=5, random_state=0).fit(X)
+    schedules = dict(jepa.net_.callbacks_)["schedules"]
+    assert jepa.net_.lr == pytest.approx(auto_lr(10))
+    assert schedules.momentum == auto_momentum(10)
+    given = JEPATransformer(
+        hidden_size=8, max_epochs=5, lr=5e-4, ema_momentum=(0.95, 1.0), random_state=0
+    ).fit(X)
+    assert given.net_.lr == 5e-4
+    assert dict(given.net_.callbacks_)["schedules"].momentum == (0.95, 1.0)
