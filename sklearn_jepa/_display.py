@@ -98,9 +98,7 @@ class TrainingDisplay:
         loss_ax.legend()
         # long fits record the diagnostics every few epochs only
         has_rank = ~np.isnan(self.effective_rank)
-        rank_ax.plot(
-            self.epochs[has_rank], self.effective_rank[has_rank], color="C2"
-        )
+        rank_ax.plot(self.epochs[has_rank], self.effective_rank[has_rank], color="C2")
         rank_ax.set(xlabel="epoch", ylabel="effective rank", ylim=(0, None))
         self.axes_ = np.asarray(axes)
         self.figure_ = loss_ax.figure

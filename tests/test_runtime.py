@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from skorch.callbacks import Callback
+from threadpoolctl import threadpool_info
 
 from sklearn_jepa import JEPATransformer
 from sklearn_jepa._runtime import (
@@ -19,6 +20,8 @@ FAST = dict(n_components=4, hidden_size=16, max_epochs=2, batch_size=32)
 class _RecordThreads(Callback):
     def on_batch_end(self, net, **kwargs):
         self.seen_ = getattr(self, "seen_", set()) | {torch.get_num_threads()}
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        self.blas_ = getattr(self, "blas_", set()) | set(blas)
 
 
 def test_resolve_n_threads_policy():
@@ -56,6 +59,8 @@ def test_fit_trains_with_policy_threads_and_restores(n_threads, expected):
         **FAST, n_threads=n_threads, callbacks=[recorder], random_state=0
     ).fit(X)
     assert recorder.seen_ == {expected}
+    # numpy's BLAS is held to the same count (its workers spin too)
+    assert recorder.blas_ <= {expected}
     assert torch.get_num_threads() == before
 
 
