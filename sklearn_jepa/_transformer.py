@@ -146,7 +146,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Start and end of the target encoder's EMA momentum, ramped per
         optimizer step over ``max_epochs`` epochs with a cosine. I-JEPA
         starts at 0.996 for runs of 100k+ steps. ``None``: ``(1 - 10 /
-        n_steps, 1.0)`` with the start kept within ``[0.8, 0.99]``, so the
+        n_steps, 1.0)`` with the start kept within ``[0.95, 0.99]``, so the
         target averages over about a tenth of the schedule: 0.99 for 1,000
         steps or more (better than 0.996 there by 3 to 5 points of 10-label
         accuracy on digits and structure+noise), lower for short budgets.
@@ -585,8 +585,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """``max_epochs``, or the epochs of the default budget (``_budget``)."""
         if self.max_epochs is not None:
             return self.max_epochs
-        # one batch of the training size, masked by a throwaway generator
-        rows = np.resize(np.arange(len(X_sample)), min(self.batch_size, len(X_sample)))
+        # one batch of the training batch size (the sample's rows repeated
+        # if it is smaller), masked by a throwaway generator
+        rows = np.resize(np.arange(len(X_sample)), min(self.batch_size, n_train))
         x = torch.from_numpy(self._standardize(X_sample[rows]))
         batch, _ = self._collator(self._seed)(x)
         steps_per_epoch = -(-n_train // self.batch_size)

@@ -21,12 +21,12 @@ def check_numeric_columns(X):
             kind = getattr(dtype, "kind", "O")
             if kind in "biuf" or _all_numbers(np.asarray(X.iloc[:, position])):
                 continue
-                raise ValueError(
-                    f"JEPATransformer needs numeric features, but column "
-                    f"{name!r} (position {position}) has dtype {dtype}. Encode it "
-                    "first, e.g. with sklearn.preprocessing.OneHotEncoder in a "
-                    "ColumnTransformer."
-                )
+            raise ValueError(
+                f"JEPATransformer needs numeric features, but column "
+                f"{name!r} (position {position}) has dtype {dtype}. Encode it "
+                "first, e.g. with sklearn.preprocessing.OneHotEncoder in a "
+                "ColumnTransformer."
+            )
         return
     array = X if isinstance(X, np.ndarray) else None
     if array is None or array.dtype.kind not in "OUS" or array.ndim != 2:
@@ -41,11 +41,13 @@ def check_numeric_columns(X):
 
 
 def _is_number(value):
-    if isinstance(value, Real) and not isinstance(value, bool):
+    """False only for text that is not a number: ``validate_data`` reports
+    other objects (dicts, lists) with its own ``TypeError``."""
+    if not isinstance(value, (str, bytes)):
         return True
     try:
         float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return False
     return True
 

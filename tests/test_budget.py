@@ -98,8 +98,8 @@ def test_auto_lr_and_momentum_follow_the_schedule_length():
     assert auto_lr(250) == pytest.approx(2e-3)
     assert auto_lr(10) == pytest.approx(3e-3)
     assert auto_momentum(1000) == auto_momentum(10**6) == (0.99, 1.0)
-    assert auto_momentum(100) == (0.9, 1.0)
-    assert auto_momentum(5) == (0.8, 1.0)
+    assert auto_momentum(400) == (0.975, 1.0)
+    assert auto_momentum(5) == (0.95, 1.0)
 
 
 def test_fit_uses_auto_lr_and_momentum_unless_given():
