@@ -11,9 +11,10 @@ between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`. The flop budget grows with
 the square root of the number of rows: more data earns more training, but
 a hundred times the rows costs ten times the time, not a hundred.
 
-On a 2-core laptop-class CPU with one thread these models train at 15-20
-GFLOP/s (``benchmarks/bench_threads.py`` records it), so 1,000 rows get about
-ten seconds of training; cheap table models stop at the step cap first.
+On a 2-core laptop-class CPU with one thread these models train at a
+similar rate of flops per second (docs/benchmarks.md, "What the defaults
+are"), so 1,000 rows get about ten seconds of training; cheap table models
+stop at the step cap first.
 """
 
 import math

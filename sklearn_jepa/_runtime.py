@@ -3,12 +3,12 @@
 Thread policy.
 
 The models of this package are small: a step multiplies matrices of a few
-hundred rows and columns, too little work to split across cores. Measured on
-2 cores (``benchmarks/bench_threads.py``), a second intra-op thread makes a
-fit alone at most about 1.3x faster, but when another busy process shares the
-cores torch's OpenMP workers spin while they wait for each other and the fit
-becomes 3-10x slower. One thread per fit keeps both cases fast, and several
-fits (``GridSearchCV(n_jobs=k)``) then use the cores in parallel.
+hundred rows and columns, too little work to split across cores. A second
+intra-op thread makes a fit alone only a little faster, but when another busy
+process shares the cores torch's OpenMP workers spin while they wait for each
+other and the fit becomes many times slower (``benchmarks/bench_threads.py``,
+docs/threads.md). One thread per fit keeps both cases fast, and several fits
+(``GridSearchCV(n_jobs=k)``) then use the cores in parallel.
 """
 
 import os
@@ -56,9 +56,9 @@ def torch_threads(n_threads):
     """Use ``n_threads`` torch and BLAS threads inside the block, then restore.
 
     NumPy's BLAS (the SVDs of the collapse diagnostics and the projection)
-    is limited too: OpenBLAS workers also spin after each call, and with
-    torch on one thread they made a table fit 2.7x slower beside a second
-    busy process (1.1x with the limit).
+    is limited too: OpenBLAS workers also spin after each call, which with
+    torch alone on one thread still slowed a fit beside a second busy
+    process (docs/benchmarks.md, "Thread policy").
     """
     if n_threads is None:
         yield

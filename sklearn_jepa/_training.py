@@ -6,7 +6,6 @@ the callbacks that JEPA needs: the per-step schedules with the EMA update, and
 the collapse diagnostics.
 """
 
-import inspect
 import math
 import re
 import sys
@@ -30,18 +29,11 @@ def fused_adamw_kwargs(device):
     The fused kernel updates all parameters in one call instead of a dozen
     small ops per tensor: about 25 % of a small table fit on a CPU.
     """
-    if "fused" not in inspect.signature(torch.optim.AdamW).parameters:
-        return {}
     kind = torch.device(device).type
     # CPU support arrived with torch 2.4; older builds raise at construction
-    if kind == "cuda" or (kind == "cpu" and _torch_at_least(2, 4)):
+    if kind == "cuda" or (kind == "cpu" and torch.__version__ >= (2, 4)):
         return {"optimizer__fused": True}
     return {}
-
-
-def _torch_at_least(major, minor):
-    found = tuple(int(part) for part in re.findall(r"\d+", torch.__version__)[:2])
-    return found >= (major, minor)
 
 
 class PlainPrintLog(PrintLog):

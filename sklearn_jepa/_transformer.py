@@ -197,10 +197,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     n_threads : int, default=None
         Torch intra-op threads used during ``fit``, ``transform`` and
         ``score``; torch's own setting is restored afterwards. ``None``: one
-        thread on a CPU (these models are too small to split: a second thread
-        gains at most 1.3x alone and costs 3-10x when another process shares
-        the cores; several fits, e.g. ``GridSearchCV(n_jobs=-1)``, then use
-        the cores in parallel) and torch's setting on an accelerator. ``-1``:
+        thread on a CPU, for numpy's BLAS too (these models are too small to
+        split, and spinning worker threads slow a fit many times over when
+        another process shares the cores: docs/threads.md; several fits, e.g.
+        ``GridSearchCV(n_jobs=-1)``, then use the cores in parallel) and
+        torch's setting on an accelerator. ``-1``:
         every core this process may use (its CPU affinity, within the
         thread limits of joblib workers and ``OMP_NUM_THREADS``).
     random_state : int, RandomState instance or None, default=None
@@ -536,7 +537,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self.early_stopping:
             n_train -= self._n_valid(len(X))
         steps_per_epoch = -(-n_train // self.batch_size)
-        max_epochs = self._max_epochs(module, X[sample], n_train)
+        max_epochs = self._max_epochs(module, X[sample], n_train, steps_per_epoch)
         total_steps = max_epochs * steps_per_epoch
         self.net_ = JEPANet(
             module=module,
@@ -581,7 +582,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             n_registers=self.n_registers,
         )
 
-    def _max_epochs(self, module, X_sample, n_train):
+    def _max_epochs(self, module, X_sample, n_train, steps_per_epoch):
         """``max_epochs``, or the epochs of the default budget (``_budget``)."""
         if self.max_epochs is not None:
             return self.max_epochs
@@ -590,7 +591,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         rows = np.resize(np.arange(len(X_sample)), min(self.batch_size, n_train))
         x = torch.from_numpy(self._standardize(X_sample[rows]))
         batch, _ = self._collator(self._seed)(x)
-        steps_per_epoch = -(-n_train // self.batch_size)
         return auto_epochs(step_flops(module, batch), steps_per_epoch, n_train)
 
     def _collator(self, seed):

@@ -19,7 +19,7 @@ def check_numeric_columns(X):
     if dtypes is not None and hasattr(dtypes, "items"):  # a pandas DataFrame
         for position, (name, dtype) in enumerate(dtypes.items()):
             kind = getattr(dtype, "kind", "O")
-            if kind in "biuf" or _all_numbers(np.asarray(X.iloc[:, position])):
+            if kind in "biuf" or _first_text(np.asarray(X.iloc[:, position])) is None:
                 continue
             raise ValueError(
                 f"JEPATransformer needs numeric features, but column "
@@ -32,28 +32,27 @@ def check_numeric_columns(X):
     if array is None or array.dtype.kind not in "OUS" or array.ndim != 2:
         return
     for position in range(array.shape[1]):
-        if not _all_numbers(array[:, position]):
-            bad = next(v for v in array[:, position] if not _is_number(v))
+        bad = _first_text(array[:, position])
+        if bad is not None:
             raise ValueError(
                 f"JEPATransformer needs numeric features, but column {position} "
                 f"holds the non-numeric value {bad!r}."
             )
 
 
-def _is_number(value):
-    """False only for text that is not a number: ``validate_data`` reports
-    other objects (dicts, lists) with its own ``TypeError``."""
-    if not isinstance(value, (str, bytes)):
-        return True
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+def _first_text(column):
+    """The first value of ``column`` that is text but not a number, or None.
 
-
-def _all_numbers(column):
-    return all(_is_number(v) for v in column)
+    Only text is looked for: ``validate_data`` reports other objects (dicts,
+    lists) with its own ``TypeError``.
+    """
+    for value in column:
+        if isinstance(value, (str, bytes)):
+            try:
+                float(value)
+            except ValueError:
+                return value
+    return None
 
 
 def check_mask_ratio(mask_ratio):

@@ -71,8 +71,8 @@ def test_costly_model_gets_fewer_steps_than_cheap_one():
     X = np.random.RandomState(0).normal(size=(256, 64))
     cheap = JEPATransformer(hidden_size=8, random_state=0)
     costly = JEPATransformer(input_shape=(8, 8), patch_size=1, random_state=0)
-    n_cheap = cheap._max_epochs(_module(cheap, X), X[:128], len(X))
-    n_costly = costly._max_epochs(_module(costly, X), X[:128], len(X))
+    n_cheap = cheap._max_epochs(_module(cheap, X), X[:128], len(X), 2)
+    n_costly = costly._max_epochs(_module(costly, X), X[:128], len(X), 2)
     assert n_costly < n_cheap
 
 
