@@ -1,5 +1,6 @@
 """sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
 
+from ._conv import ConvPredictor, DilatedConvEncoder
 from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
 from ._display import TrainingDisplay
 from ._encoders import MLPEncoder, MLPPredictor
@@ -11,6 +12,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CollapseWarning",
+    "ConvPredictor",
+    "DilatedConvEncoder",
     "FeatureMask",
     "JEPALoss",
     "JEPATransformer",

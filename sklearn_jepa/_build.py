@@ -8,6 +8,7 @@ from numbers import Integral
 import torch
 from torch import nn
 
+from ._conv import ConvPredictor, DilatedConvEncoder
 from ._encoders import MLPEncoder, MLPPredictor
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._model import JEPAModule
@@ -120,6 +121,8 @@ def build_module(
             n_layers or 2,
         )
         return JEPAModule(online, predictor), (n_features,)
+    if encoder == "conv":
+        return _conv_module(spec, hidden_size, n_layers, predictor_size, patch_size)
     dim = hidden_size or 64
     if spec.kind == "table":
         tokens, registers = FeatureTokens(n_features, dim), n_registers
@@ -139,6 +142,30 @@ def build_module(
         n_heads,
     )
     return JEPAModule(online, predictor), tokens.grid
+
+
+def default_stride(spec):
+    """Steps per token of the convolutional encoder: at most 128 tokens.
+
+    Convolutions cost in proportion to the number of tokens; 128 keeps a
+    step of fine resolution for series up to 128 long and bounds the cost
+    of longer ones.
+    """
+    return max(1, math.ceil(spec.spatial[0] / 128))
+
+
+def _conv_module(spec, hidden_size, n_layers, predictor_size, stride):
+    if spec.kind != "signal":
+        raise ValueError(
+            f"encoder='conv' is for signals, got input of kind {spec.kind!r} "
+            "(give input_shape=(L,) or input_kind='signal')."
+        )
+    dim = hidden_size or 64
+    online = DilatedConvEncoder(
+        spec.shape, dim, n_layers, stride or default_stride(spec)
+    )
+    predictor = ConvPredictor(online.grid[0], dim, predictor_size or max(1, dim // 2))
+    return JEPAModule(online, predictor), online.grid
 
 
 def _wrap_custom(encoder, spec, predictor_size):

@@ -30,7 +30,8 @@ def embed_chunk(net, x_std, batch_size, pooling):
     With a fixed shape a row's embedding does not depend on its neighbours.
 
     Returns a float32 array ``(n_rows, dim)``; token embeddings
-    ``(n_rows, n_tokens, dim)`` are pooled by ``"mean"`` or ``"flatten"``.
+    ``(n_rows, n_tokens, dim)`` are pooled by ``"mean"``, ``"max"`` (over
+    tokens) or ``"flatten"``.
     """
     xb = torch.from_numpy(x_std)
     n_rows = len(xb)
@@ -38,8 +39,16 @@ def embed_chunk(net, x_std, batch_size, pooling):
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
     z = net.module_.embed(xb.to(net.device))[:n_rows].float()
     if z.dim() == 3:
-        z = z.mean(dim=1) if pooling == "mean" else z.flatten(1)
+        z = _pool(z, pooling)
     return z.cpu().numpy()
+
+
+def _pool(z, pooling):
+    if pooling == "mean":
+        return z.mean(dim=1)
+    if pooling == "max":
+        return z.amax(dim=1)
+    return z.flatten(1)
 
 
 def embed(net, X_std, batch_size, pooling):

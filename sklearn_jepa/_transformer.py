@@ -21,6 +21,7 @@ from torch import nn
 
 from ._budget import auto_epochs, auto_lr, auto_momentum, step_flops
 from ._build import KINDS, build_module, default_masking, resolve_input
+from ._conv import DilatedConvEncoder
 from ._diagnostics import CollapseWarning, is_collapsed
 from ._inference import embed, embed_chunk, eval_mode, mean_pooled, predictability
 from ._losses import LOSSES, JEPALoss
@@ -86,11 +87,16 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         1-tuple a signal, a 2- or 3-tuple an image. With ``input_shape=None``,
         ``"signal"`` reads each row as a signal of length ``n_features`` and
         ``"image"`` as an image one pixel high.
-    encoder : {"auto", "mlp", "transformer"} or torch.nn.Module, default="auto"
+    encoder : {"auto", "mlp", "transformer", "conv"} or torch.nn.Module, \
+            default="auto"
         ``"mlp"``: a whole-row MLP over masked features (the default for
         tables). ``"transformer"``: tokens and a transformer; patches for
-        images and signals (their default), one token per feature plus
-        ``n_registers`` register tokens for tables (T-JEPA). A module is
+        images (their default) and signals, one token per feature plus
+        ``n_registers`` register tokens for tables (T-JEPA). ``"conv"``:
+        residual dilated 1-D convolutions with one embedding per time step
+        (:class:`DilatedConvEncoder`, the default for signals: on five
+        UCR/UEA sets 93 % mean accuracy against 84 % for the patch
+        transformer, and faster; docs/timeseries.md). A module is
         used as the online encoder (deep-copied at ``fit``); it must implement
         ``forward(x, mask=None)`` with ``x`` of shape ``(batch_size,
         n_features)`` (standardised) and ``mask`` a bool tensor of the tokens
@@ -104,15 +110,19 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Patch side (images) or length (signals); sides that are not
         multiples are zero-padded. ``None``: about 7 patches per image side
         and at most 64 patches per signal (``ceil(L / 64)`` samples each).
-    pooling : {"auto", "mean", "flatten"}, default="auto"
-        How token embeddings become one vector: their mean, or all of them
-        concatenated. The pooled vector is then projected on its first
-        ``n_components`` principal directions (fitted on the training rows),
-        unless ``n_components=None``.
-        ``"auto"``: ``"mean"`` for signals and custom token encoders (shifts
-        do not matter; +7 to +22 points on MNIST-1D), ``"flatten"`` for
-        images and feature tokens (where a token is matters; on digits 8x8
-        with 10 labels per class, seed 0: 83.5 vs 57.6 after 100 epochs).
+        For ``encoder="conv"``, the steps per token (the stride of its input
+        convolution); ``None``: at most 128 tokens (``ceil(L / 128)``).
+    pooling : {"auto", "mean", "max", "flatten"}, default="auto"
+        How token embeddings become one vector: their mean, their maximum
+        over tokens, or all of them concatenated. The pooled vector is then
+        projected on its first ``n_components`` principal directions
+        (fitted on the training rows), unless ``n_components=None``.
+        ``"auto"``: ``"max"`` for the convolutional encoder (as TS2Vec; on
+        five UCR/UEA sets 93 % against 90 % with the mean), ``"mean"`` for
+        the signal transformer and custom token encoders (shifts do not
+        matter; +7 to +22 points on MNIST-1D), ``"flatten"`` for images and
+        feature tokens (where a token is matters; on digits 8x8 with 10
+        labels per class, seed 0: 83.5 vs 57.6 after 100 epochs).
     mask_ratio : float or pair of float, default=(0.3, 0.7)
         Fraction of the features hidden from the context; a pair (tuple or
         list) ``(low, high)`` draws the fraction uniformly per row. Tables
@@ -126,12 +136,15 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         signals, with the number of blocks scaled to the grid. A user
         strategy must be picklable (a module-level function or class).
     hidden_size : int, default=None
-        Width of the encoder: the MLP's hidden layers (``None``: 256) or the
-        transformer's token width (``None``: 64).
+        Width of the encoder: the MLP's hidden layers (``None``: 256), the
+        transformer's token width or the convolutions' channels (``None``:
+        64).
     n_layers : int, default=None
         Depth of the encoder: MLP hidden layers (``None``: 2, also for its
-        predictor) or transformer layers (``None``: 4; the predictor gets
-        half).
+        predictor), transformer layers (``None``: 4; the predictor gets
+        half) or residual convolution blocks (``None``: a receptive field
+        at least as long as the series, ``ceil(log2((T + 3) / 4))`` blocks
+        for ``T`` tokens, at least 2; the predictor gets as many).
     predictor_size : int, default=None
         Width of the predictor; ``None`` means half the encoder width (the
         predictor is kept narrower than the encoder).
@@ -158,9 +171,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (1 to 500). Small tables train for about 1,000 steps in seconds;
         large data or costly models stop earlier. The fitted value is
         ``net_.max_epochs``.
-    batch_size : int, default=128
+    batch_size : int or None, default=None
         Rows per optimizer step; also the chunk size of ``transform``, which
-        bounds its memory.
+        bounds its memory. ``None``: 32 for the convolutional signal encoder
+        (four times the optimizer steps of 128 in the same budget: on
+        MNIST-1D 65 % against 50 % with 10 labels per class, level on five
+        UCR/UEA sets; docs/timeseries.md), 128 otherwise. The fitted value
+        is ``net_.batch_size``.
     lr : float or None, default=None
         Peak learning rate of AdamW, reached after a linear warmup and then
         decayed with a cosine to 1% of it. ``None``: ``1e-3`` for schedules
@@ -272,9 +289,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "input_shape": [tuple, list, None],
         "input_kind": [StrOptions(set(KINDS))],
-        "encoder": [StrOptions({"auto", "mlp", "transformer"}), nn.Module],
+        "encoder": [StrOptions({"auto", "mlp", "transformer", "conv"}), nn.Module],
         "patch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "pooling": [StrOptions({"auto", "mean", "flatten"})],
+        "pooling": [StrOptions({"auto", "mean", "max", "flatten"})],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple, list],
         "masking": [callable, None],
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -285,7 +302,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "loss": [StrOptions(set(LOSSES))],
         "ema_momentum": [tuple, None],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "lr": [Interval(Real, 0, None, closed="neither"), None],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -326,7 +343,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         loss="l2",
         ema_momentum=None,
         max_epochs=None,
-        batch_size=128,
+        batch_size=None,
         lr=None,
         weight_decay=0.05,
         warmup_fraction=0.1,
@@ -528,15 +545,16 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         module, self._grid = self._build_module()
         self._pooling = self.pooling
         if self.pooling == "auto":
-            custom = isinstance(self.encoder, nn.Module)
-            self._pooling = (
-                "mean" if custom or self._spec.kind == "signal" else "flatten"
-            )
+            self._pooling = _auto_pooling(self.encoder, module.encoder, self._spec)
+        self._batch_size = self.batch_size
+        if self._batch_size is None:
+            conv = isinstance(module.encoder, DilatedConvEncoder)
+            self._batch_size = 32 if conv else 128
         sample = rng.permutation(len(X))[:_N_DIAGNOSTIC_ROWS]
         n_train = len(X)
         if self.early_stopping:
             n_train -= self._n_valid(len(X))
-        steps_per_epoch = -(-n_train // self.batch_size)
+        steps_per_epoch = -(-n_train // self._batch_size)
         max_epochs = self._max_epochs(module, X[sample], n_train, steps_per_epoch)
         total_steps = max_epochs * steps_per_epoch
         self.net_ = JEPANet(
@@ -547,7 +565,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             optimizer__weight_decay=self.weight_decay,
             **fused_adamw_kwargs(device),
             max_epochs=max_epochs,
-            batch_size=self.batch_size,
+            batch_size=self._batch_size,
             train_split=None,
             iterator_train=BatchLoader,
             iterator_valid=BatchLoader,
@@ -569,7 +587,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _build_module(self):
         encoder = self.encoder
         if encoder == "auto":
-            encoder = "mlp" if self._spec.kind == "table" else "transformer"
+            encoder = _DEFAULT_ENCODERS[self._spec.kind]
         return build_module(
             self._spec,
             encoder,
@@ -588,7 +606,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return self.max_epochs
         # one batch of the training batch size (the sample's rows repeated
         # if it is smaller), masked by a throwaway generator
-        rows = np.resize(np.arange(len(X_sample)), min(self.batch_size, n_train))
+        rows = np.resize(np.arange(len(X_sample)), min(self._batch_size, n_train))
         x = torch.from_numpy(self._standardize(X_sample[rows]))
         batch, _ = self._collator(self._seed)(x)
         return auto_epochs(step_flops(module, batch), steps_per_epoch, n_train)
@@ -710,7 +728,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.n_components_ = width
             return
         self.n_components_ = self.n_components
-        Z = embed(self.net_, X_std, self.batch_size, self._pooling)
+        Z = embed(self.net_, X_std, self._batch_size, self._pooling)
         mean = Z.mean(axis=0)
         # Randomized SVD: only n_components directions are needed, and a full
         # SVD of flattened tokens (1,797 x 1,024 on digits) cost 1.2 s, a third
@@ -733,7 +751,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         out = np.empty((len(X), self.n_components_), dtype=X.dtype)
         with eval_mode(self.net_.module_):
             for start, x_std in self._standardized_chunks(X):
-                Z = embed_chunk(self.net_, x_std, self.batch_size, self._pooling)
+                Z = embed_chunk(self.net_, x_std, self._batch_size, self._pooling)
                 if self.projection_ is not None:
                     mean, components = self.projection_
                     Z = (Z - mean) @ components.T
@@ -742,8 +760,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _standardized_chunks(self, X):
         """Yield ``(start, standardised rows)`` for chunks of ``batch_size`` rows."""
-        for start in range(0, len(X), self.batch_size):
-            yield start, self._standardize(X[start : start + self.batch_size])
+        for start in range(0, len(X), self._batch_size):
+            yield start, self._standardize(X[start : start + self._batch_size])
 
     @property
     def _n_features_out(self):
@@ -753,6 +771,18 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+_DEFAULT_ENCODERS = {"table": "mlp", "image": "transformer", "signal": "conv"}
+
+
+def _auto_pooling(encoder_param, encoder, spec):
+    """``"max"`` for the convolutional encoder, ``"mean"`` for other signal
+    and custom encoders, ``"flatten"`` for images and feature tokens."""
+    if isinstance(encoder, DilatedConvEncoder):
+        return "max"
+    custom = isinstance(encoder_param, nn.Module)
+    return "mean" if custom or spec.kind == "signal" else "flatten"
 
 
 def _standardization(X, spec):

@@ -81,6 +81,7 @@ def _module(jepa, X):
     from sklearn_jepa._transformer import _standardization
 
     jepa._seed = 0
+    jepa._batch_size = jepa.batch_size or 128
     jepa._spec = resolve_input(jepa.input_shape, jepa.input_kind, X.shape[1])
     jepa.mean_, jepa.scale_ = _standardization(X, jepa._spec)
     module, jepa._grid = jepa._build_module()

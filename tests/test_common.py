@@ -25,6 +25,8 @@ ESTIMATORS = [
     JEPATransformer(**TOKENS, input_kind="signal", pooling="flatten"),
     JEPATransformer(**TOKENS, encoder="transformer", n_registers=2),
     JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="image"),
+    # signal default: dilated convolutions, max pooling, whole embedding
+    JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="signal"),
 ]
 
 

@@ -1,0 +1,148 @@
+"""Dilated-convolution encoder and predictor for 1-D signals.
+
+A stack of residual blocks of dilated 1-D convolutions (dilation doubling
+block after block, as in TS2Vec and T-Loss) gives one embedding per time
+step. Convolutions cost far less than attention over patches on a CPU and
+see shifts alike everywhere, which suits series.
+
+How hidden spans reach a convolution without leaking: the context view's
+hidden steps are replaced by a learned mask vector right after the input
+projection, so no hidden *value* enters any receptive field; visible steps
+near a hidden span see only that mask vector there. The encoder's output at
+hidden steps is dropped before the predictor, which gets the context
+embeddings at visible steps and its own mask token elsewhere.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["DilatedConvEncoder", "ConvPredictor"]
+
+
+def n_blocks_for(length):
+    """Blocks whose receptive field is at least the sequence length.
+
+    With two kernel-3 convolutions per block and dilation ``2**i`` in block
+    ``i``, ``b`` blocks see ``1 + 4 * (2**b - 1)`` steps centred on each
+    step: the middle step sees the whole sequence, every step at least
+    half of it (at least 2 blocks).
+    """
+    return max(2, math.ceil(math.log2((length + 3) / 4)))
+
+
+class _Block(nn.Module):
+    """Pre-activation residual block of two dilated kernel-3 convolutions."""
+
+    def __init__(self, dim, dilation):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.GELU(),
+            nn.Conv1d(dim, dim, 3, padding=dilation, dilation=dilation),
+            nn.GELU(),
+            nn.Conv1d(dim, dim, 3, padding=dilation, dilation=dilation),
+        )
+
+    def forward(self, h):
+        return h + self.net(h)
+
+
+def _stack(dim, n_blocks):
+    return nn.Sequential(*(_Block(dim, 2**i) for i in range(n_blocks)))
+
+
+class DilatedConvEncoder(nn.Module):
+    """Residual dilated 1-D convolutions over a (multichannel) signal.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(C, L)``: channels and length of one signal (rows are flattened in
+        C order).
+    dim : int, default=64
+        Channels of every block, and width of the per-step embedding.
+    n_blocks : int, default=None
+        Residual blocks; ``None``: enough for a receptive field as long as
+        the (strided) sequence (see :func:`n_blocks_for`).
+    stride : int, default=1
+        Steps per token: the input projection is a convolution of this width
+        and stride (sequences that are not a multiple are zero-padded), so
+        long series cost ``stride`` times less. Masks cover the tokens.
+
+    Attributes
+    ----------
+    grid : tuple of int
+        ``(n_tokens,)`` with ``n_tokens = ceil(L / stride)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_jepa import DilatedConvEncoder
+    >>> encoder = DilatedConvEncoder((2, 50), dim=8, stride=2)
+    >>> encoder.grid, encoder(torch.zeros(3, 100), None).shape
+    ((25,), torch.Size([3, 25, 8]))
+    """
+
+    def __init__(self, input_shape, dim=64, n_blocks=None, stride=1):
+        super().__init__()
+        self.input_shape = tuple(input_shape)
+        channels, length = self.input_shape
+        self.stride = stride
+        n_tokens = math.ceil(length / stride)
+        self.padding = n_tokens * stride - length
+        self.grid = (n_tokens,)
+        self.inp = nn.Conv1d(channels, dim, stride, stride=stride)
+        self.mask_embed = nn.Parameter(torch.zeros(1, dim, 1))
+        self.blocks = _stack(dim, n_blocks or n_blocks_for(n_tokens))
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x, mask=None):
+        h = x.reshape(len(x), *self.input_shape)
+        if self.padding:
+            h = nn.functional.pad(h, (0, self.padding))
+        h = self.inp(h)
+        if mask is not None:
+            # hidden tokens become the mask vector before any convolution
+            # mixes neighbouring steps: no hidden value enters a receptive field
+            h = torch.where(mask[:, None, :], h, self.mask_embed.to(h.dtype))
+        h = self.blocks(h)
+        return self.norm(h.transpose(1, 2))
+
+
+class ConvPredictor(nn.Module):
+    """Dilated convolutions that predict the target steps' embeddings.
+
+    Context steps keep the encoder's embeddings (projected to
+    ``predictor_dim``); every other step is a learned mask token, marked as
+    target or not by a second learned vector, so the predictor knows which
+    steps it is asked about.
+
+    Parameters
+    ----------
+    n_tokens : int
+    dim : int
+        Width of the encoder's embeddings.
+    predictor_dim : int
+        Narrower than ``dim`` by default (the asymmetric branch).
+    n_blocks : int, default=None
+        ``None``: enough for a receptive field as long as the sequence.
+    """
+
+    def __init__(self, n_tokens, dim, predictor_dim, n_blocks=None):
+        super().__init__()
+        self.inp = nn.Linear(dim, predictor_dim)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
+        self.target_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
+        nn.init.normal_(self.mask_token, std=0.02)
+        nn.init.normal_(self.target_token, std=0.02)
+        self.blocks = _stack(predictor_dim, n_blocks or n_blocks_for(n_tokens))
+        self.norm = nn.LayerNorm(predictor_dim)
+        self.out = nn.Linear(predictor_dim, dim)
+
+    def forward(self, z, context_mask, target_mask):
+        h = self.inp(z)
+        hidden = self.mask_token + target_mask[..., None] * self.target_token
+        h = torch.where(context_mask[..., None], h, hidden.to(h.dtype))
+        h = self.blocks(h.transpose(1, 2)).transpose(1, 2)
+        return self.out(self.norm(h))
