@@ -9,7 +9,7 @@ Series of unequal length are brought to one length first; here by linear
 resampling (aeon also ships equal-length versions of some archive sets).
 
     pip install torch==2.13.0 -e ".[timeseries]"
-    python examples/time_series.py            # about 20 s on 2 cores
+    python examples/time_series.py            # about 30 s on 2 cores
 
 BasicMotions (UEA archive, bundled with aeon): 4 activities, 6 accelerometer
 and gyroscope channels, 100 steps; 40 training cases, 40 test cases.
@@ -71,10 +71,13 @@ def main():
         print(f"{name:11s} test accuracy {accuracy:.3f} ({seconds:.1f} s)")
 
     # Unequal lengths: JapaneseVowels (12 channels, 7 to 29 steps per case).
-    X_list, _ = load_classification("JapaneseVowels", split="train")
-    X = resample(X_list, 25)
-    rows, shape = to_rows(X)
-    print(f"JapaneseVowels: {len(X_list)} cases of 7-29 steps resampled to {shape}")
+    train_list, y_train = load_classification("JapaneseVowels", split="train")
+    test_list, y_test = load_classification("JapaneseVowels", split="test")
+    X_train, shape = to_rows(resample(train_list, 25))
+    X_test, _ = to_rows(resample(test_list, 25))
+    print(f"JapaneseVowels: {len(train_list)} cases of 7-29 steps -> {shape}")
+    jepa.set_params(jepatransformer__input_shape=shape).fit(X_train, y_train)
+    print(f"JEPA        test accuracy {jepa.score(X_test, y_test):.3f}")
 
 
 if __name__ == "__main__":
