@@ -32,6 +32,7 @@ from _common import DOCS, RESULTS, argument_parser, fmt, probe, timed, write_jso
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
 from sklearn_jepa import JEPATransformer
@@ -176,7 +177,7 @@ def run_dataset(name, seeds, with_dtw):
             few.append(make().fit(X_train[idx], y_train[idx]).score(X_test, y_test))
         add(row, [svc], few, [seconds])
 
-    representation("raw series", lambda seed: _Identity(), [0])
+    representation("raw series", lambda seed: FunctionTransformer(), [0])
     k = min(K, X_train.shape[1], len(X_train))
     representation("PCA16", lambda seed: PCA(k, random_state=seed), [0])
     representation("UMAP16", lambda seed: _umap(k, seed), [0])
@@ -193,14 +194,6 @@ def run_dataset(name, seeds, with_dtw):
         )
     info = {"n_train": len(X_train), "n_test": len(X_test), "shape": list(shape)}
     return {"info": info, "rows": rows}
-
-
-class _Identity:
-    def fit(self, X):
-        return self
-
-    def transform(self, X):
-        return X
 
 
 def _umap(k, seed):
