@@ -84,7 +84,7 @@ def run(name, seed, checkpoints):
     X_train, X_test, y_train, y_test, jepa_params = load(name, seed)
     jepa = JEPATransformer(K, random_state=seed, **jepa_params)
     curve = ProbeCurve(jepa, (X_train, X_test, y_train, y_test), seed, checkpoints)
-    jepa.set_params(callbacks=[curve], max_epochs=max(checkpoints))
+    jepa.set_params(callbacks=[curve], max_iter=max(checkpoints))
     jepa.fit(X_train)
 
     from umap import UMAP

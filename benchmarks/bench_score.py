@@ -31,10 +31,10 @@ from sklearn_jepa.datasets import make_structure_noise
 
 CONFIGS = [
     dict(),
-    dict(max_epochs=3),
-    dict(max_epochs=30),
-    dict(lr=1e-4),
-    dict(lr=1e-2),
+    dict(max_iter=3),
+    dict(max_iter=30),
+    dict(learning_rate=1e-4),
+    dict(learning_rate=1e-2),
     dict(mask_ratio=0.1),
     dict(mask_ratio=(0.5, 0.9)),
     dict(loss="cosine"),

@@ -23,7 +23,8 @@ import torch
 from _common import DOCS, median_time, timed, write_json
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._build import build_module, default_masking, resolve_input
+from sklearn_jepa._build import build_module
+from sklearn_jepa._config import resolve_config
 from sklearn_jepa._ema import momentum_at, update_momentum
 from sklearn_jepa._losses import JEPALoss
 from sklearn_jepa._training import WarmupCosine, fused_adamw_kwargs
@@ -42,24 +43,16 @@ def bare_fit(X, params, seed=0):
     """The training work of ``JEPATransformer.fit`` without sklearn or skorch."""
     torch.manual_seed(seed)
     X_std = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
-    spec = resolve_input(params.get("input_shape"), "auto", X.shape[1])
-    module, grid = build_module(
-        spec,
-        "mlp" if spec.kind == "table" else "transformer",
-        n_components=params["n_components"],
-        hidden_size=None,
-        n_layers=None,
-        predictor_size=None,
-        n_heads=4,
-        patch_size=None,
-        n_registers=4,
+    shape = {
+        "input_shape": params.get("input_shape"),
+        "n_components": params["n_components"],
+    }
+    config = resolve_config(
+        {**JEPATransformer(**shape).get_params(), **shape}, X.shape[1]
     )
-    masking = default_masking(spec, grid, (0.3, 0.7))
-    named = [
-        (n, p)
-        for n, p in module.named_parameters()
-        if not n.startswith("target_encoder.")
-    ]
+    module = build_module(config)
+    masking, grid = config.masking, config.grid
+    named = list(module.online_named_parameters())
     optimizer = torch.optim.AdamW(
         [
             {"params": [p for _, p in named if p.ndim > 1]},
@@ -73,7 +66,7 @@ def bare_fit(X, params, seed=0):
     criterion = JEPALoss("l2")
     generator = torch.Generator().manual_seed(seed)
     data = torch.as_tensor(X_std)
-    batch_size, epochs = params["batch_size"], params["max_epochs"]
+    batch_size, epochs = params["batch_size"], params["max_iter"]
     steps = epochs * math.ceil(len(data) / batch_size)
     schedule = WarmupCosine(steps, int(0.1 * steps))
     step = 0
@@ -100,12 +93,12 @@ def bare_fit(X, params, seed=0):
 
 def fit_overhead(quick):
     cases = [
-        ("table 1,797x64 (MLP)", make_data(1797, 64), dict(max_epochs=20)),
-        ("table 20,000x64 (MLP)", make_data(20_000, 64), dict(max_epochs=3)),
+        ("table 1,797x64 (MLP)", make_data(1797, 64), dict(max_iter=20)),
+        ("table 20,000x64 (MLP)", make_data(20_000, 64), dict(max_iter=3)),
         (
             "image 1,797x8x8 (ViT)",
             make_data(1797, 64),
-            dict(max_epochs=10, input_shape=(8, 8)),
+            dict(max_iter=10, input_shape=(8, 8)),
         ),
     ]
     repeats = 3 if quick else 5
@@ -118,7 +111,7 @@ def fit_overhead(quick):
             times["jepa"].append(timed(estimator.fit, X)[1])
             times["bare"].append(timed(bare_fit, X, params)[1])
         jepa, bare = (float(np.median(times[k])) for k in ("jepa", "bare"))
-        n_seen = len(X) * params["max_epochs"]
+        n_seen = len(X) * params["max_iter"]
         rows.append(
             dict(
                 case=name,
@@ -144,7 +137,7 @@ def diagnostics_cost(quick):
         for key in ("on", "off"):
             Diagnostics.on_epoch_end = record if key == "on" else (lambda *a, **k: None)
             times[key].append(
-                timed(JEPATransformer(16, max_epochs=30, random_state=0).fit, X)[1]
+                timed(JEPATransformer(16, max_iter=30, random_state=0).fit, X)[1]
             )
     Diagnostics.on_epoch_end = record
     on, off = (float(np.median(times[k])) for k in ("on", "off"))
@@ -163,7 +156,7 @@ def transform_throughput(quick):
         ("image 8x8 (ViT)", 64, dict(input_shape=(8, 8))),
     ]:
         X = make_data(n, n_features)
-        jepa = JEPATransformer(16, max_epochs=1, random_state=0, **extra).fit(X[:2000])
+        jepa = JEPATransformer(16, max_iter=1, random_state=0, **extra).fit(X[:2000])
         X_std = jepa._standardize(X)
         encoder = jepa.net_.module_.target_encoder.eval()
 
@@ -197,7 +190,7 @@ torch.set_num_threads(1)
 n = {n}
 rng = np.random.RandomState(0)
 X = rng.normal(size=(n, 64)).astype(np.float32)
-jepa = JEPATransformer(16, max_epochs=1, random_state=0).fit(X[:2000])
+jepa = JEPATransformer(16, max_iter=1, random_state=0).fit(X[:2000])
 def rss(field):
     for line in open("/proc/self/status"):
         if line.startswith(field):
@@ -231,7 +224,7 @@ def scaling(quick):
     rows = []
     for n, n_features in [(n, 64) for n in ns] + [(10_000, f) for f in features]:
         X = make_data(n, n_features)
-        jepa = JEPATransformer(16, max_epochs=2, random_state=0)
+        jepa = JEPATransformer(16, max_iter=2, random_state=0)
         jepa.fit(X)
         epoch_s = float(np.median(jepa.history_[:, "dur"]))
         transform_s = median_time(lambda jepa=jepa, X=X: jepa.transform(X), 3)

@@ -35,11 +35,11 @@ from sklearn_jepa import JEPATransformer
 
 # one fit of each model kind with default settings but fewer epochs
 SIDE_BY_SIDE = {
-    "table MLP (digits, 64 features)": ("digits", "dict(max_epochs=30)"),
-    "image ViT (digits 8x8)": ("digits", "dict(input_shape=(8, 8), max_epochs=2)"),
+    "table MLP (digits, 64 features)": ("digits", "dict(max_iter=30)"),
+    "image ViT (digits 8x8)": ("digits", "dict(input_shape=(8, 8), max_iter=2)"),
     "signal transformer (MNIST-1D)": (
         "mnist1d",
-        "dict(input_shape=(40,), max_epochs=1)",
+        "dict(input_shape=(40,), max_iter=1)",
     ),
 }
 _FIT = textwrap.dedent(
@@ -50,7 +50,7 @@ _FIT = textwrap.dedent(
     from sklearn_jepa.datasets import load_mnist1d
     X = load_digits().data if {data!r} == "digits" else load_mnist1d()[0]
     jepa = JEPATransformer(random_state=0, n_threads={n_threads}, **{params})
-    JEPATransformer(max_epochs=1, n_threads=1).fit(X[:64])  # warm imports
+    JEPATransformer(max_iter=1, n_threads=1).fit(X[:64])  # warm imports
     start = time.perf_counter()
     jepa.fit(X)
     print(json.dumps(time.perf_counter() - start))
@@ -94,7 +94,7 @@ def side_by_side(repeats=2):
 def search(X, y, n_jobs):
     pipe = Pipeline(
         [
-            ("jepa", JEPATransformer(16, max_epochs=15, random_state=0)),
+            ("jepa", JEPATransformer(16, max_iter=15, random_state=0)),
             ("clf", LogisticRegression(max_iter=1000)),
         ]
     )
@@ -115,7 +115,7 @@ def intra_op_threads(repeats=3):
                 for n_threads in (1, 2):
                     jepa = JEPATransformer(
                         n_components,
-                        max_epochs=30,
+                        max_iter=30,
                         n_threads=n_threads,
                         random_state=0,
                     )

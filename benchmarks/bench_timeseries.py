@@ -63,7 +63,7 @@ MNIST1D_SUPERVISED = {"logistic regression": 32, "MLP": 68, "CNN": 94, "GRU": 91
 JEPA_ROWS = {
     "JEPA defaults": {},
     # what training adds: the same network at its random initialisation
-    "JEPA untrained twin": dict(max_epochs=1, lr=1e-12),
+    "JEPA untrained twin": dict(max_iter=1, learning_rate=1e-12),
     # the batch size of other data kinds: a quarter of the optimizer steps
     "JEPA, batch 128": dict(batch_size=128),
     "JEPA, batch 128, mean pooling": dict(batch_size=128, pooling="mean"),

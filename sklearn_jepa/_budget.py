@@ -1,4 +1,4 @@
-"""The default training budget (``max_epochs=None``): epochs from compute.
+"""The default training budget (``max_iter=None``): epochs from compute.
 
 A fixed number of epochs gives 50 rows 100 optimizer steps and 100,000 rows
 78,000, and a model whose step costs 40x more (a transformer over signal

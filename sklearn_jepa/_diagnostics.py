@@ -8,7 +8,7 @@ __all__ = ["CollapseWarning", "effective_rank", "embedding_stats"]
 RANK_THRESHOLD = 1.5
 #: ... or whose median per-dimension std, relative to the embedding's RMS
 #: value, is below this value (healthy fits measure 0.05 to 0.7; a fit
-#: blown up by lr=1 measures 0.002).
+#: blown up by learning_rate=1 measures 0.002).
 STD_THRESHOLD = 1e-2
 #: A dimension whose relative std is below this value counts as dead.
 DEAD_THRESHOLD = 1e-2

@@ -30,7 +30,7 @@ class TrainingDisplay:
     >>> from sklearn.datasets import load_digits
     >>> from sklearn_jepa import JEPATransformer, TrainingDisplay
     >>> X, _ = load_digits(return_X_y=True)
-    >>> jepa = JEPATransformer(n_components=4, max_epochs=3, random_state=0).fit(X)
+    >>> jepa = JEPATransformer(n_components=4, max_iter=3, random_state=0).fit(X)
     >>> display = TrainingDisplay.from_estimator(jepa)
     >>> display.train_loss.shape
     (3,)

@@ -37,6 +37,17 @@ class JEPAModule(nn.Module):
         prediction = self.predictor(z_context, context_mask, target_mask)
         return prediction, z_target, target_mask if z_target.dim() == 3 else None
 
+    def online_named_parameters(self):
+        """``(name, parameter)`` of the online encoder and the predictor.
+
+        What the optimizer trains: never the target encoder (moved by the EMA
+        only), nor parameters a user froze (``requires_grad=False``).
+        """
+        for prefix in ("encoder", "predictor"):
+            for name, param in getattr(self, prefix).named_parameters():
+                if param.requires_grad:
+                    yield f"{prefix}.{name}", param
+
     def embed(self, x):
         """Target-encoder embedding of whole inputs, ``(batch_size, ...)``."""
         return self.target_encoder(x, None)

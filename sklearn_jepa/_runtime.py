@@ -17,7 +17,13 @@ from contextlib import contextmanager
 import torch
 from threadpoolctl import threadpool_limits
 
-__all__ = ["available_cores", "resolve_device", "resolve_n_threads", "torch_threads"]
+__all__ = [
+    "available_cores",
+    "forked_rng",
+    "resolve_device",
+    "resolve_n_threads",
+    "torch_threads",
+]
 
 
 def available_cores():
@@ -70,6 +76,18 @@ def torch_threads(n_threads):
             yield
     finally:
         torch.set_num_threads(previous)
+
+
+def forked_rng(device):
+    """Torch's global generators inside the block, restored after it.
+
+    ``torch.manual_seed`` reseeds the CPU generator and every CUDA device's,
+    so on CUDA all of them are saved and restored, not only the CPU's.
+    """
+    devices = []
+    if torch.device(device).type == "cuda":
+        devices = list(range(torch.cuda.device_count()))
+    return torch.random.fork_rng(devices=devices)
 
 
 def resolve_device(device):

@@ -3,22 +3,152 @@
 skorch owns the loop, history, callbacks, progress display and devices; this
 module overrides single links of its chain (dataset, optimizer, loss) and adds
 the callbacks that JEPA needs: the per-step schedules with the EMA update, and
-the collapse diagnostics.
+the collapse diagnostics. :func:`make_net` builds the net a configuration
+describes.
+
+skorch internals relied on (one each, tested in ``tests/test_training.py``
+against the supported range in ``pyproject.toml``): ``NeuralNet._set_training``
+(overridden to skip redundant mode switches) and ``NeuralNet._modules`` /
+``_criteria`` (the names it switches).
 """
 
 import math
 import re
 import sys
+from functools import partial
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, PrintLog
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    PrintLog,
+    ProgressBar,
+)
 
 from ._diagnostics import embedding_stats
 from ._ema import momentum_at, update_momentum
+from ._inference import embed
+from ._losses import JEPALoss
+from ._masks import MaskCollator
 
-__all__ = ["BatchLoader", "JEPANet", "PlainPrintLog", "fused_adamw_kwargs"]
+__all__ = ["BatchLoader", "JEPANet", "PlainPrintLog", "fused_adamw_kwargs", "make_net"]
+
+
+def make_net(config, module, seeds, sample, device, *, options, callbacks=()):
+    """The initialised :class:`JEPANet` that trains ``module`` as ``config`` says.
+
+    Parameters
+    ----------
+    config : JEPAConfig
+        With its schedule resolved.
+    module : JEPAModule
+    seeds : Seeds
+    sample : ndarray of shape (n_rows, n_features)
+        Standardised rows whose embeddings the diagnostics follow.
+    device : str or torch.device
+    options : dict
+        The estimator's training options: ``loss``, ``weight_decay``,
+        ``warmup_fraction``, ``grad_clip``, ``early_stopping``,
+        ``n_iter_no_change``, ``tol``, ``bf16``, ``verbose``.
+    callbacks : sequence of skorch callbacks
+        Appended after the built-in ones.
+    """
+    verbose = options["verbose"]
+    net = JEPANet(
+        module=module,
+        criterion=JEPALoss(options["loss"]),
+        optimizer=torch.optim.AdamW,
+        lr=config.learning_rate,
+        optimizer__weight_decay=options["weight_decay"],
+        **fused_adamw_kwargs(device),
+        max_epochs=config.max_iter,
+        batch_size=config.batch_size,
+        train_split=None,
+        iterator_train=BatchLoader,
+        iterator_valid=BatchLoader,
+        iterator_train__shuffle=True,
+        iterator_train__generator=torch.Generator().manual_seed(seeds.seed("shuffle")),
+        iterator_train__collate_fn=collator(config, seeds.seed("train_masks")),
+        iterator_valid__collate_fn=collator(config, seeds.seed("valid_masks")),
+        # the same validation masks every epoch: comparable validation losses
+        iterator_valid__replay=True,
+        callbacks=_callbacks(config, sample, options, callbacks),
+        device=device,
+        autocast_bf16=options["bf16"],
+        verbose=verbose,
+        # PrintLog formats a table every epoch even when it prints nothing
+        callbacks__print_log=PlainPrintLog() if verbose else None,
+    )
+    return net.initialize()
+
+
+def collator(config, seed, masking=None):
+    """A :class:`MaskCollator` of ``config``'s masks (or ``masking``)."""
+    return MaskCollator(masking or config.masking, config.grid, seed)
+
+
+def _callbacks(config, sample, options, extra):
+    verbose = options["verbose"]
+    warmup_steps = int(options["warmup_fraction"] * config.total_steps)
+    schedule = WarmupCosine(config.total_steps, warmup_steps)
+    callbacks = [
+        ("schedules", Schedules(schedule, config.total_steps, config.ema_momentum)),
+        (
+            "diagnostics",
+            # about 50 records per fit, whatever the number of epochs
+            Diagnostics(
+                partial(embed, batch_size=len(sample), pooling=config.pooling),
+                sample,
+                every=-(-config.max_iter // 50),
+            ),
+        ),
+    ]
+    if options["grad_clip"] is not None:
+        callbacks.append(("grad_clip", GradientNormClipping(options["grad_clip"])))
+    if options["early_stopping"]:
+        stopper = StopWhenNoImprovement(
+            patience=options["n_iter_no_change"],
+            threshold=options["tol"],
+            threshold_mode="abs",
+            load_best=True,
+            sink=print if verbose else _silent,
+        )
+        callbacks.append(("early_stopping", stopper))
+    # a progress bar redraws with carriage returns: only on a terminal
+    if verbose >= 2 or (
+        verbose == 1 and config.steps_per_epoch >= 50 and sys.stderr.isatty()
+    ):
+        callbacks.append(("progress", ProgressBar()))
+    for index, callback in enumerate(extra):
+        callbacks.append((f"user_{index}", callback))
+    return callbacks
+
+
+def _silent(*args, **kwargs):
+    pass
+
+
+class StopWhenNoImprovement(EarlyStopping):
+    """skorch's ``EarlyStopping`` that says whether it ended the training.
+
+    skorch stops a fit by raising ``KeyboardInterrupt``, as a user's Ctrl-C
+    does; ``stopped_`` tells the two apart without reading its counters.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.stopped_ = False
+        return super().on_train_begin(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            return super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.stopped_ = True
+            raise
+
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -84,22 +214,36 @@ class BatchLoader:
         Source of the shuffling order (seeded: reproducible fits).
     collate_fn : callable, default=None
         Maps a ``(batch_size, n_features)`` tensor to the batch skorch sees.
+    replay : bool, default=False
+        Call ``collate_fn.reset()`` at the start of every pass, so every pass
+        draws the same masks (a validation set).
     """
 
     def __init__(
-        self, dataset, batch_size, shuffle=False, generator=None, collate_fn=None
+        self,
+        dataset,
+        batch_size,
+        shuffle=False,
+        generator=None,
+        collate_fn=None,
+        replay=False,
     ):
+        if replay and not callable(getattr(collate_fn, "reset", None)):
+            raise TypeError("BatchLoader(replay=True) needs a collate_fn with reset().")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
         self.collate_fn = collate_fn
+        self.replay = replay
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
         n_samples = len(self.dataset)
+        if self.replay:
+            self.collate_fn.reset()
         if self.shuffle:
             order = torch.randperm(n_samples, generator=self.generator)
         else:
@@ -130,16 +274,12 @@ class JEPANet(NeuralNet):
         return ArrayDataset(X)
 
     def get_all_learnable_params(self):
-        # The target encoder is moved by the EMA only: never hand it to the
-        # optimizer. skorch asks for this list every batch (for gradient
-        # clipping), so it is built once per module.
+        # The target encoder is moved by the EMA only: the module says which
+        # parameters the optimizer may touch. skorch asks for this list every
+        # batch (for gradient clipping), so it is built once per module.
         cache = getattr(self, "_learnable_cache", None)
         if cache is None or cache[0] is not self.module_:
-            named = [
-                (name, param)
-                for name, param in self.module_.named_parameters()
-                if not name.startswith("target_encoder.")
-            ]
+            named = list(self.module_.online_named_parameters())
             cache = self._learnable_cache = (self.module_, named)
         yield from cache[1]
 
@@ -167,14 +307,6 @@ class JEPANet(NeuralNet):
         if any(getattr(module, "training", training) != training for module in modules):
             super()._set_training(training)
 
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        if not training:
-            # Same validation masks every epoch: comparable validation losses.
-            self.iterator_valid__collate_fn.reset()
-        return super().run_single_epoch(
-            iterator, training, prefix, step_fn, **fit_params
-        )
-
     def infer(self, x, **fit_params):
         enabled = self.autocast_bf16 and str(self.device).startswith("cuda")
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled):
@@ -186,9 +318,9 @@ class JEPANet(NeuralNet):
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 f"The JEPA loss became {loss.item()} in epoch {len(self.history)}. "
-                f"Training diverged: the learning rate (lr={self.lr}) is probably "
-                "too high, or the input holds extreme values. Lower lr, keep "
-                "grad_clip on, or check the data."
+                f"Training diverged: the learning rate ({self.lr}) is probably "
+                "too high, or the input holds extreme values. Lower learning_rate, "
+                "keep grad_clip on, or check the data."
             )
         return loss
 
@@ -200,7 +332,7 @@ class JEPANet(NeuralNet):
             # skorch swallows the interrupt and so does EarlyStopping's own
             # KeyboardInterrupt; remember which of the two it was.
             self.interrupted_ = not any(
-                isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience
+                isinstance(cb, StopWhenNoImprovement) and cb.stopped_
                 for _, cb in self.callbacks_
             )
             raise
@@ -296,7 +428,7 @@ class Diagnostics(Callback):
         if not np.all(np.isfinite(Z)):
             raise FloatingPointError(
                 f"The embeddings became non-finite in epoch {len(net.history)}; "
-                f"the learning rate (lr={net.lr}) is probably too high."
+                f"the learning rate ({net.lr}) is probably too high."
             )
         for key, value in embedding_stats(Z).items():
             net.history.record(key, value)

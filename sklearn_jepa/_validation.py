@@ -1,10 +1,8 @@
 """Input checks that scikit-learn's ``validate_data`` does not make for us."""
 
-from numbers import Real
-
 import numpy as np
 
-__all__ = ["check_mask_ratio", "check_numeric_columns"]
+__all__ = ["check_numeric_columns"]
 
 
 def check_numeric_columns(X):
@@ -53,23 +51,3 @@ def _first_text(column):
             except ValueError:
                 return value
     return None
-
-
-def check_mask_ratio(mask_ratio):
-    """``mask_ratio`` as a float or a ``(low, high)`` tuple, checked.
-
-    Lists are accepted (``[0.5, 0.9]`` as in a YAML or JSON config).
-    """
-    if isinstance(mask_ratio, Real):
-        return float(mask_ratio)
-    values = tuple(mask_ratio)
-    if (
-        len(values) != 2
-        or not all(isinstance(v, Real) and not isinstance(v, bool) for v in values)
-        or not 0 < values[0] <= values[1] < 1
-    ):
-        raise ValueError(
-            "mask_ratio must be a float in (0, 1) or a pair (low, high) with "
-            f"0 < low <= high < 1, got {mask_ratio!r}."
-        )
-    return tuple(float(v) for v in values)

@@ -1,9 +1,19 @@
-"""Synthetic data for tests, demos and benchmarks (generated, never downloaded)."""
+"""Data and the few-label protocol for tests, demos and benchmarks.
+
+Everything is generated, never downloaded. The few-label probe
+(:func:`few_label_indices`, :func:`few_label_accuracy`) is the one helper the
+tests, the benchmarks and the examples share.
+"""
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["few_label_indices", "load_mnist1d", "make_structure_noise"]
+__all__ = [
+    "few_label_accuracy",
+    "few_label_indices",
+    "load_mnist1d",
+    "make_structure_noise",
+]
 
 
 def make_structure_noise(
@@ -110,6 +120,49 @@ def few_label_indices(y, per_class, *, random_state=None):
             for c in np.unique(y)
         ]
     )
+
+
+def few_label_accuracy(
+    Z_train, y_train, Z_test, y_test, per_class, *, random_state=None
+):
+    """Test accuracy of a linear probe fitted on ``per_class`` labels per class.
+
+    The probe is ``StandardScaler`` then ``LogisticRegression(max_iter=3000)``,
+    fitted on the rows :func:`few_label_indices` draws from ``Z_train``.
+
+    Parameters
+    ----------
+    Z_train : array-like of shape (n_train, n_components)
+    y_train : array-like of shape (n_train,)
+    Z_test : array-like of shape (n_test, n_components)
+    y_test : array-like of shape (n_test,)
+    per_class : int or None
+        Labeled rows per class; ``None`` uses every training label.
+    random_state : int, RandomState instance or None, default=None
+        Which rows get labels.
+
+    Returns
+    -------
+    accuracy : float
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_jepa.datasets import few_label_accuracy
+    >>> X, y = load_iris(return_X_y=True)
+    >>> accuracy = few_label_accuracy(X[::2], y[::2], X[1::2], y[1::2], 5,
+    ...                               random_state=0)
+    >>> 0.8 < accuracy <= 1.0
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    Z_train, y_train = np.asarray(Z_train), np.asarray(y_train)
+    rows = few_label_indices(y_train, per_class, random_state=random_state)
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+    return float(probe.fit(Z_train[rows], y_train[rows]).score(Z_test, y_test))
 
 
 def load_mnist1d(*, random_state=42):

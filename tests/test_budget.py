@@ -1,4 +1,4 @@
-"""The default training budget (sklearn_jepa._budget, max_epochs=None)."""
+"""The default training budget (sklearn_jepa._budget, max_iter=None)."""
 
 import math
 
@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_jepa import JEPATransformer
+from sklearn_jepa import (
+    JEPATransformer,
+)
 from sklearn_jepa._budget import (
     MAX_STEPS,
     auto_epochs,
@@ -15,8 +17,11 @@ from sklearn_jepa._budget import (
     flop_budget,
     step_flops,
 )
+from sklearn_jepa._build import build_module
+from sklearn_jepa._config import resolve_config, with_schedule
 from sklearn_jepa._encoders import MLPEncoder, MLPPredictor
 from sklearn_jepa._model import JEPAModule
+from sklearn_jepa._training import collator
 
 
 def test_auto_epochs_caps_steps_and_flops():
@@ -68,30 +73,16 @@ def test_default_fit_follows_the_data():
 
 
 def test_costly_model_gets_fewer_steps_than_cheap_one():
-    X = np.random.RandomState(0).normal(size=(256, 64))
-    cheap = JEPATransformer(hidden_size=8, random_state=0)
-    costly = JEPATransformer(input_shape=(8, 8), patch_size=1, random_state=0)
-    n_cheap = cheap._max_epochs(_module(cheap, X), X[:128], len(X), 2)
-    n_costly = costly._max_epochs(_module(costly, X), X[:128], len(X), 2)
-    assert n_costly < n_cheap
+    def total_steps(**params):
+        params = {**JEPATransformer(**params).get_params(), "max_iter": None}
+        config = resolve_config(params, 64)
+        module = build_module(config)
+        batch, _ = collator(config, 0)(torch.zeros(128, 64))
+        return with_schedule(config, params, 256, step_flops(module, batch)).total_steps
 
-
-def _module(jepa, X):
-    from sklearn_jepa._build import resolve_input
-    from sklearn_jepa._transformer import _standardization
-
-    jepa._seed = 0
-    jepa._batch_size = jepa.batch_size or 128
-    jepa._spec = resolve_input(jepa.input_shape, jepa.input_kind, X.shape[1])
-    jepa.mean_, jepa.scale_ = _standardization(X, jepa._spec)
-    module, jepa._grid = jepa._build_module()
-    return module
-
-
-def test_explicit_max_epochs_is_kept():
-    X = np.random.RandomState(0).normal(size=(100, 4))
-    jepa = JEPATransformer(hidden_size=8, max_epochs=3, random_state=0).fit(X)
-    assert jepa.n_iter_ == 3 and jepa.net_.max_epochs == 3
+    cheap = total_steps(hidden_size=8)
+    costly = total_steps(input_shape=(8, 8), patch_size=1)
+    assert cheap == MAX_STEPS and costly < cheap / 10
 
 
 def test_auto_lr_and_momentum_follow_the_schedule_length():
@@ -101,16 +92,3 @@ def test_auto_lr_and_momentum_follow_the_schedule_length():
     assert auto_momentum(1000) == auto_momentum(10**6) == (0.99, 1.0)
     assert auto_momentum(400) == (0.975, 1.0)
     assert auto_momentum(5) == (0.95, 1.0)
-
-
-def test_fit_uses_auto_lr_and_momentum_unless_given():
-    X = np.random.RandomState(0).normal(size=(256, 4))
-    jepa = JEPATransformer(hidden_size=8, max_epochs=5, random_state=0).fit(X)
-    schedules = dict(jepa.net_.callbacks_)["schedules"]
-    assert jepa.net_.lr == pytest.approx(auto_lr(10))
-    assert schedules.momentum == auto_momentum(10)
-    given = JEPATransformer(
-        hidden_size=8, max_epochs=5, lr=5e-4, ema_momentum=(0.95, 1.0), random_state=0
-    ).fit(X)
-    assert given.net_.lr == 5e-4
-    assert dict(given.net_.callbacks_)["schedules"].momentum == (0.95, 1.0)

@@ -13,9 +13,7 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_jepa import JEPATransformer
 
-SMALL = dict(
-    n_components=3, hidden_size=16, max_epochs=2, batch_size=16, random_state=0
-)
+SMALL = dict(n_components=3, hidden_size=16, max_iter=2, batch_size=16, random_state=0)
 
 TOKENS = dict(SMALL, hidden_size=8, n_layers=1, n_heads=2)
 

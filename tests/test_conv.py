@@ -1,10 +1,13 @@
 """The dilated-convolution signal encoder and predictor (sklearn_jepa._conv)."""
 
-import numpy as np
 import pytest
 import torch
 
-from sklearn_jepa import ConvPredictor, DilatedConvEncoder, JEPATransformer, SpanMask
+from sklearn_jepa import (
+    ConvPredictor,
+    DilatedConvEncoder,
+    SpanMask,
+)
 from sklearn_jepa._conv import n_blocks_for
 
 
@@ -72,58 +75,3 @@ def test_predictor_ignores_encoder_output_outside_the_context():
     out = predictor(z, context, target)
     assert out.shape == (3, 20, 8)
     torch.testing.assert_close(out, predictor(noisy, context, target))
-
-
-def test_signals_default_to_the_conv_encoder_and_max_pooling():
-    rng = np.random.RandomState(0)
-    X = rng.randn(40, 2 * 30)
-    jepa = JEPATransformer(
-        input_shape=(2, 30), input_kind="signal", max_epochs=2, random_state=0
-    ).fit(X)
-    module = jepa.net_.module_
-    assert isinstance(module.encoder, DilatedConvEncoder)
-    assert isinstance(module.predictor, ConvPredictor)
-    assert isinstance(jepa.net_.iterator_train__collate_fn.strategy, SpanMask)
-    assert jepa._pooling == "max" and jepa.n_components_ == 64
-    assert jepa.net_.batch_size == 32
-    Z = jepa.transform(X)
-    assert Z.shape == (40, 64) and np.isfinite(Z).all()
-    # max pooling: the transform equals the per-token maximum of the target
-    tokens = module.target_encoder.eval()(torch.from_numpy(jepa._standardize(X)))
-    np.testing.assert_allclose(Z, tokens.amax(1).double().detach(), rtol=1e-5)
-    assert np.isfinite(jepa.score(X))
-
-
-def test_conv_options_reach_the_module():
-    X = np.random.RandomState(0).randn(20, 100)
-    jepa = JEPATransformer(
-        8,
-        input_shape=(100,),
-        patch_size=10,
-        hidden_size=16,
-        n_layers=3,
-        max_epochs=1,
-        random_state=0,
-    ).fit(X)
-    encoder = jepa.net_.module_.encoder
-    assert encoder.grid == (10,) and len(encoder.blocks) == 3
-    assert jepa.transform(X).shape == (20, 8)
-    # the former signal default stays available
-    transformer = JEPATransformer(
-        input_shape=(100,), encoder="transformer", max_epochs=1, random_state=0
-    ).fit(X)
-    assert transformer._pooling == "mean" and transformer.net_.batch_size == 128
-    assert transformer.transform(X).shape == (20, 64)
-
-
-def test_long_series_are_strided_to_at_most_128_tokens():
-    X = np.random.RandomState(0).randn(10, 1000)
-    jepa = JEPATransformer(input_shape=(1000,), max_epochs=1, random_state=0).fit(X)
-    assert jepa.net_.module_.encoder.grid == (125,)
-
-
-@pytest.mark.parametrize("params", [{}, dict(input_shape=(4, 4))])
-def test_conv_encoder_is_for_signals_only(params):
-    X = np.random.RandomState(0).randn(10, 16)
-    with pytest.raises(ValueError, match="encoder='conv' is for signals"):
-        JEPATransformer(encoder="conv", max_epochs=1, **params).fit(X)

@@ -3,18 +3,19 @@
 import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback
 from threadpoolctl import threadpool_info
 
-from sklearn_jepa import JEPATransformer
+from sklearn_jepa import (
+    JEPATransformer,
+)
 from sklearn_jepa._runtime import (
     available_cores,
     resolve_device,
     resolve_n_threads,
     torch_threads,
 )
-
-FAST = dict(n_components=4, hidden_size=16, max_epochs=2, batch_size=32)
 
 
 class _RecordThreads(Callback):
@@ -50,13 +51,13 @@ def test_torch_threads_restores_setting():
 
 
 @pytest.mark.parametrize("n_threads, expected", [(None, 1), (2, 2)])
-def test_fit_trains_with_policy_threads_and_restores(n_threads, expected):
+def test_fit_trains_with_policy_threads_and_restores(tiny, n_threads, expected):
     X = np.random.RandomState(0).normal(size=(64, 6))
     torch.set_num_threads(2 if expected == 1 else 1)
     before = torch.get_num_threads()
     recorder = _RecordThreads()
     JEPATransformer(
-        **FAST, n_threads=n_threads, callbacks=[recorder], random_state=0
+        **tiny, n_threads=n_threads, callbacks=[recorder], random_state=0
     ).fit(X)
     assert recorder.seen_ == {expected}
     # numpy's BLAS is held to the same count (its workers spin too)
@@ -64,21 +65,21 @@ def test_fit_trains_with_policy_threads_and_restores(n_threads, expected):
     assert torch.get_num_threads() == before
 
 
-def test_n_threads_rejects_zero_and_other_negatives():
+def test_n_threads_rejects_zero_and_other_negatives(tiny):
     X = np.random.RandomState(0).normal(size=(20, 3))
     for bad in (0, -2):
         with pytest.raises(ValueError, match="n_threads"):
-            JEPATransformer(**FAST, n_threads=bad).fit(X)
+            JEPATransformer(**tiny, n_threads=bad).fit(X)
 
 
 @pytest.mark.parametrize(
     "device, match",
     [("gpu", "not a torch device"), ("cuda", "no CUDA GPU"), ("cuda:3", "CUDA")],
 )
-def test_unavailable_device_fails_before_training(monkeypatch, device, match):
+def test_unavailable_device_fails_before_training(tiny, monkeypatch, device, match):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     X = np.random.RandomState(0).normal(size=(20, 3))
-    jepa = JEPATransformer(**FAST, device=device)
+    jepa = JEPATransformer(**tiny, device=device)
     with pytest.raises(ValueError, match=match):
         jepa.fit(X)
     assert not hasattr(jepa, "net_")
@@ -91,3 +92,17 @@ def test_resolve_device_auto(monkeypatch):
     assert resolve_device("auto") == "cpu"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == "cuda"
+
+
+def test_device_auto_resolves(monkeypatch):
+    assert resolve_device("cpu") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+
+
+def test_bf16_is_ignored_on_cpu(small, X):
+    Z1 = JEPATransformer(**small, bf16=True, random_state=0).fit_transform(X)
+    Z2 = JEPATransformer(**small, random_state=0).fit_transform(X)
+    assert_array_equal(Z1, Z2)

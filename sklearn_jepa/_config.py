@@ -1,0 +1,527 @@
+"""One place that turns the estimator's parameters into a concrete configuration.
+
+Every ``"auto"`` or ``None`` parameter of :class:`JEPATransformer` is resolved
+here, once, into a frozen :class:`JEPAConfig` that the fitted estimator keeps
+as ``config_``: the data kind, the encoder and its sizes, the token grid, the
+masks, the pooling and the batch size (:func:`resolve_config`), then, once the
+cost of one training step is known, the epochs, learning rate and EMA
+momentum ramp (:func:`with_schedule`). A parameter that has no effect in the
+resolved configuration warns here, and tuples are validated fully.
+
+Randomness comes from one :class:`numpy.random.SeedSequence` per fit
+(:class:`Seeds`): each consumer (weights, shuffling, masks, samples,
+projection) draws from its own named child stream.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, replace
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from ._budget import auto_epochs, auto_lr, auto_momentum
+from ._conv import n_blocks_for
+from ._masks import FeatureMask, MultiBlockMask, SpanMask
+
+__all__ = ["JEPAConfig", "Seeds", "resolve_config", "resolve_input", "with_schedule"]
+
+KINDS = ("auto", "table", "image", "signal")
+DEFAULT_ENCODERS = {"table": "mlp", "image": "transformer", "signal": "conv"}
+DEFAULT_MASK_RATIO = (0.3, 0.7)
+# Parameters that act only with early_stopping=True, and their defaults.
+EARLY_STOPPING_DEFAULTS = {
+    "validation_fraction": 0.1,
+    "n_iter_no_change": 10,
+    "tol": 1e-4,
+}
+
+
+@dataclass(frozen=True)
+class JEPAConfig:
+    """Everything a fit uses, with no ``"auto"`` or ``None`` left to guess.
+
+    Attributes
+    ----------
+    kind : {"table", "image", "signal"}
+    shape : tuple of int
+        One row, channels first: ``(1, n_features)``, ``(C, H, W)``, ``(C, L)``.
+    encoder : {"mlp", "transformer", "conv", "custom"}
+    width : int
+        Encoder width: the MLP's hidden layers, the token width, the
+        convolutions' channels, or a custom encoder's output width.
+    embedding_width : int
+        Width of one embedding the encoder outputs (per token for token
+        encoders): ``n_components`` or ``width`` for the MLP.
+    n_layers : int or None
+        Encoder depth (``None`` for a custom encoder).
+    predictor_width, predictor_layers : int
+    n_heads : int or None
+        Attention heads of the transformer (of a custom token encoder's
+        predictor); ``None`` where nothing attends.
+    n_registers : int
+    patch_size : int or None
+        Patch side or length (transformer), steps per token (conv).
+    grid : tuple of int
+        Shape of the token grid the masks cover.
+    token_output : bool
+        Whether the encoder returns one embedding per token.
+    pooling : {"mean", "max", "flatten"} or None
+        How tokens become one vector; ``None`` for whole-row encoders.
+    masking : callable
+        The masking strategy.
+    batch_size : int
+    max_iter, learning_rate, ema_momentum, steps_per_epoch, n_train
+        The schedule; ``None`` until :func:`with_schedule`.
+    """
+
+    kind: str
+    shape: tuple
+    encoder: str
+    width: int
+    embedding_width: int
+    n_layers: int | None
+    predictor_width: int
+    predictor_layers: int
+    n_heads: int | None
+    n_registers: int
+    patch_size: int | None
+    grid: tuple
+    token_output: bool
+    pooling: str | None
+    masking: object
+    batch_size: int
+    max_iter: int | None = None
+    learning_rate: float | None = None
+    ema_momentum: tuple | None = None
+    steps_per_epoch: int | None = None
+    n_train: int | None = None
+
+    @property
+    def n_features(self):
+        return math.prod(self.shape)
+
+    @property
+    def total_steps(self):
+        """Optimizer steps of one schedule (``max_iter`` epochs)."""
+        return self.max_iter * self.steps_per_epoch
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Named, independent seeds of one fit, from one ``SeedSequence``.
+
+    ``seed(name, *key)`` is the first 32-bit word of the child sequence
+    ``SeedSequence(entropy, spawn_key=(index of name, *key))``, as
+    ``SeedSequence.spawn`` would give it: streams never overlap and adding
+    one does not change the others.
+    """
+
+    entropy: int
+
+    STREAMS = (
+        "init",  # weight initialisation
+        "shuffle",  # order of the training rows
+        "train_masks",
+        "valid_masks",
+        "score_masks",
+        "budget_masks",  # the one batch whose cost sets the budget
+        "sample",  # diagnostic rows
+        "split",  # early-stopping hold-out
+        "projection",  # rows and randomized SVD of the projection
+        "call",  # torch's global generator during each training call
+    )
+
+    @classmethod
+    def from_random_state(cls, random_state):
+        """An int is the entropy itself; otherwise draw one from the generator."""
+        if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+            return cls(int(random_state))
+        rng = check_random_state(random_state)
+        return cls(int(rng.randint(np.iinfo(np.int32).max)))
+
+    def seed(self, name, *key):
+        spawn_key = (self.STREAMS.index(name), *key)
+        sequence = np.random.SeedSequence(self.entropy, spawn_key=spawn_key)
+        return int(sequence.generate_state(1)[0])
+
+    def rng(self, name, *key):
+        return np.random.RandomState(self.seed(name, *key))
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What one row of ``X`` is: its kind and its shape with channels first."""
+
+    kind: str
+    shape: tuple
+
+    @property
+    def spatial(self):
+        return self.shape[1:]
+
+
+def resolve_input(input_shape, input_kind, n_features):
+    """Validate ``input_shape`` against ``n_features`` and infer the data kind.
+
+    ``None`` is a table. ``(L,)`` is a signal and ``(H, W)`` or ``(C, H, W)``
+    an image; ``input_kind="signal"`` reads a 2-tuple as ``(C, L)``. Without
+    a shape, ``"signal"`` reads a row as one signal of length ``n_features``
+    and ``"image"`` as an image one pixel high.
+    """
+    if input_shape is None:
+        if input_kind == "signal":
+            return InputSpec("signal", (1, n_features))
+        if input_kind == "image":
+            return InputSpec("image", (1, 1, n_features))
+        return InputSpec("table", (1, n_features))
+    shape = tuple(input_shape)
+    if not 1 <= len(shape) <= 3 or not all(_is_int(s) for s in shape):
+        raise ValueError(
+            f"input_shape must be a tuple of 1 to 3 integers, got {input_shape!r}."
+        )
+    if any(s <= 0 for s in shape):
+        raise ValueError(f"input_shape must be positive, got {input_shape!r}.")
+    if math.prod(shape) != n_features:
+        raise ValueError(
+            f"input_shape={shape} holds {math.prod(shape)} values but X has "
+            f"{n_features} features."
+        )
+    kind = input_kind
+    if kind == "auto":
+        kind = "signal" if len(shape) == 1 else "image"
+    if kind == "table":
+        return InputSpec("table", (1, n_features))
+    if kind == "signal":
+        if len(shape) == 3:
+            raise ValueError(f"A signal's input_shape is (L,) or (C, L), got {shape}.")
+        return InputSpec("signal", shape if len(shape) == 2 else (1, *shape))
+    if len(shape) == 1:
+        raise ValueError(f"An image's input_shape is (H, W) or (C, H, W), got {shape}.")
+    return InputSpec("image", shape if len(shape) == 3 else (1, *shape))
+
+
+def check_params(params):
+    """Checks ``_parameter_constraints`` cannot express: tuple contents."""
+    if params["mask_ratio"] is not None:
+        check_mask_ratio(params["mask_ratio"])
+    if params["ema_momentum"] is not None:
+        check_momentum(params["ema_momentum"])
+
+
+def check_mask_ratio(mask_ratio):
+    """``mask_ratio`` as a float or a ``(low, high)`` tuple, checked.
+
+    Lists are accepted (``[0.5, 0.9]`` as in a YAML or JSON config).
+    """
+    if isinstance(mask_ratio, Real):
+        return float(mask_ratio)
+    values = tuple(mask_ratio)
+    if (
+        len(values) != 2
+        or not all(_is_real(v) for v in values)
+        or not 0 < values[0] <= values[1] < 1
+    ):
+        raise ValueError(
+            "mask_ratio must be a float in (0, 1) or a pair (low, high) with "
+            f"0 < low <= high < 1, got {mask_ratio!r}."
+        )
+    return tuple(float(v) for v in values)
+
+
+def check_momentum(momentum):
+    """``ema_momentum`` as a ``(start, end)`` pair with ``0 <= start <= end <= 1``."""
+    values = tuple(momentum)
+    if (
+        len(values) != 2
+        or not all(_is_real(v) for v in values)
+        or not 0 <= values[0] <= values[1] <= 1
+    ):
+        raise ValueError(
+            "ema_momentum must be a pair (start, end) with 0 <= start <= end "
+            f"<= 1, e.g. (0.99, 1.0), got {momentum!r}."
+        )
+    return tuple(float(v) for v in values)
+
+
+def resolve_config(params, n_features, custom_encoder=None):
+    """The architecture, masks, pooling and batch size of a fit.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters (``get_params(deep=False)``).
+    n_features : int
+    custom_encoder : torch.nn.Module, default=None
+        The user's encoder, when ``params["encoder"]`` is a module; it is
+        probed with one forward pass on zeros (no random numbers drawn).
+
+    Returns
+    -------
+    config : JEPAConfig
+        With the schedule fields still ``None`` (see :func:`with_schedule`).
+    """
+    spec = resolve_input(params["input_shape"], params["input_kind"], n_features)
+    encoder = params["encoder"]
+    if custom_encoder is not None:
+        arch = _custom_architecture(custom_encoder, spec, params)
+    else:
+        if encoder == "auto":
+            encoder = DEFAULT_ENCODERS[spec.kind]
+        arch = _ARCHITECTURES[encoder](spec, params)
+    masking = params["masking"]
+    if masking is None:
+        ratio = params["mask_ratio"]
+        ratio = DEFAULT_MASK_RATIO if ratio is None else check_mask_ratio(ratio)
+        masking = default_masking(spec.kind, arch["grid"], ratio)
+    pooling = _resolve_pooling(params["pooling"], arch, spec)
+    batch_size = params["batch_size"]
+    if batch_size is None:
+        # the conv encoder learns from more, smaller steps (docs/timeseries.md)
+        batch_size = 32 if arch["encoder"] == "conv" else 128
+    config = JEPAConfig(
+        kind=spec.kind,
+        shape=spec.shape,
+        pooling=pooling,
+        masking=masking,
+        batch_size=batch_size,
+        **arch,
+    )
+    _warn_ineffective(params, config)
+    return config
+
+
+def with_schedule(config, params, n_train, flops_per_step=None):
+    """``config`` with its epochs, learning rate and EMA momentum ramp.
+
+    ``flops_per_step`` (from :func:`sklearn_jepa._budget.step_flops`) is
+    needed only when ``params["max_iter"]`` is ``None``.
+    """
+    steps_per_epoch = -(-n_train // config.batch_size)
+    max_iter = params["max_iter"]
+    if max_iter is None:
+        max_iter = auto_epochs(flops_per_step, steps_per_epoch, n_train)
+    total_steps = max_iter * steps_per_epoch
+    learning_rate = params["learning_rate"]
+    if learning_rate is None:
+        learning_rate = auto_lr(total_steps)
+    momentum = params["ema_momentum"]
+    momentum = (
+        auto_momentum(total_steps) if momentum is None else check_momentum(momentum)
+    )
+    return replace(
+        config,
+        max_iter=int(max_iter),
+        learning_rate=float(learning_rate),
+        ema_momentum=momentum,
+        steps_per_epoch=steps_per_epoch,
+        n_train=n_train,
+    )
+
+
+def default_masking(kind, grid, mask_ratio):
+    """I-JEPA-style masks scaled to the grid size."""
+    n_tokens = math.prod(grid)
+    if kind == "image" and len(grid) == 2:
+        # 4 targets of 15-20 % suit 14x14 grids; a 4x4 grid keeps 2 so the
+        # context stays large enough to predict from.
+        return MultiBlockMask(n_targets=min(4, max(2, n_tokens // 16)))
+    if kind == "signal":
+        return SpanMask(n_spans=min(4, max(1, n_tokens // 6)))
+    return FeatureMask(mask_ratio)
+
+
+def default_patch_size(spec):
+    """About 7 patches per image side; at most 64 signal patches.
+
+    Signals: fine tokens matter, and 64 keeps attention cheap.
+    """
+    if spec.kind == "image":
+        return max(1, math.ceil(min(spec.spatial) / 7))
+    return max(1, math.ceil(spec.spatial[0] / 64))
+
+
+def default_stride(spec):
+    """Steps per token of the convolutional encoder: at most 128 tokens.
+
+    Convolutions cost in proportion to the number of tokens; 128 keeps a
+    step of fine resolution for series up to 128 long and bounds the cost
+    of longer ones.
+    """
+    return max(1, math.ceil(spec.spatial[0] / 128))
+
+
+def _mlp_architecture(spec, params):
+    hidden = params["hidden_size"] or 256
+    depth = params["n_layers"] or 2
+    n_features = math.prod(spec.shape)
+    return dict(
+        encoder="mlp",
+        width=hidden,
+        # n_components=None: no bottleneck
+        embedding_width=params["n_components"] or hidden,
+        n_layers=depth,
+        predictor_width=params["predictor_size"] or max(1, hidden // 2),
+        predictor_layers=depth,
+        n_heads=None,
+        n_registers=0,
+        patch_size=None,
+        grid=(n_features,),
+        token_output=False,
+    )
+
+
+def _transformer_architecture(spec, params):
+    dim = params["hidden_size"] or 64
+    depth = params["n_layers"] or 4
+    n_heads = params["n_heads"] or 4
+    if spec.kind == "table":
+        patch_size, grid = None, (math.prod(spec.shape),)
+        n_registers = 4 if params["n_registers"] is None else params["n_registers"]
+    else:
+        patch_size = params["patch_size"] or default_patch_size(spec)
+        grid = tuple(math.ceil(s / patch_size) for s in spec.spatial)
+        n_registers = 0
+    return dict(
+        encoder="transformer",
+        width=dim,
+        embedding_width=dim,
+        n_layers=depth,
+        predictor_width=params["predictor_size"] or max(n_heads, dim // 2),
+        predictor_layers=max(1, depth // 2),
+        n_heads=n_heads,
+        n_registers=n_registers,
+        patch_size=patch_size,
+        grid=grid,
+        token_output=True,
+    )
+
+
+def _conv_architecture(spec, params):
+    if spec.kind != "signal":
+        raise ValueError(
+            f"encoder='conv' is for signals, got input of kind {spec.kind!r} "
+            "(give input_shape=(L,) or input_kind='signal')."
+        )
+    dim = params["hidden_size"] or 64
+    stride = params["patch_size"] or default_stride(spec)
+    n_tokens = math.ceil(spec.spatial[0] / stride)
+    return dict(
+        encoder="conv",
+        width=dim,
+        embedding_width=dim,
+        n_layers=params["n_layers"] or n_blocks_for(n_tokens),
+        predictor_width=params["predictor_size"] or max(1, dim // 2),
+        predictor_layers=n_blocks_for(n_tokens),
+        n_heads=None,
+        n_registers=0,
+        patch_size=stride,
+        grid=(n_tokens,),
+        token_output=True,
+    )
+
+
+_ARCHITECTURES = {
+    "mlp": _mlp_architecture,
+    "transformer": _transformer_architecture,
+    "conv": _conv_architecture,
+}
+
+
+def _custom_architecture(encoder, spec, params):
+    """Probe a user encoder's output and size a predictor for it.
+
+    Whole-row encoders get an MLP predictor twice their output width, token
+    encoders a one-layer transformer predictor as wide as their tokens (1 or
+    2 heads), unless ``predictor_size`` says otherwise.
+    """
+    n_features = math.prod(spec.shape)
+    with torch.no_grad():
+        z = encoder(torch.zeros(2, n_features), None)
+    if z.dim() not in (2, 3):
+        raise ValueError(
+            "A custom encoder must return (batch_size, dim) or "
+            f"(batch_size, n_tokens, dim) tensors, got shape {tuple(z.shape)}."
+        )
+    dim, tokens = z.shape[-1], z.dim() == 3
+    default_grid = (z.shape[1],) if tokens else (n_features,)
+    grid = tuple(getattr(encoder, "grid", default_grid))
+    if tokens:
+        width = params["predictor_size"] or dim
+        layers, n_heads = 1, 1 if width % 2 else 2
+    else:
+        width, layers, n_heads = params["predictor_size"] or 2 * dim, 2, None
+    return dict(
+        encoder="custom",
+        width=dim,
+        embedding_width=dim,
+        n_layers=None,
+        predictor_width=width,
+        predictor_layers=layers,
+        n_heads=n_heads,
+        n_registers=0,
+        patch_size=None,
+        grid=grid,
+        token_output=tokens,
+    )
+
+
+def _resolve_pooling(pooling, arch, spec):
+    """``"max"`` for the conv encoder, ``"mean"`` for other signal and custom
+    token encoders, ``"flatten"`` for images and feature tokens."""
+    if not arch["token_output"]:
+        return None
+    if pooling != "auto":
+        return pooling
+    if arch["encoder"] == "conv":
+        return "max"
+    return "mean" if arch["encoder"] == "custom" or spec.kind == "signal" else "flatten"
+
+
+def _warn_ineffective(params, config):
+    """Warn about parameters set by the user that this configuration ignores."""
+    ignored = []
+    if params["mask_ratio"] is not None and (
+        params["masking"] is not None or config.kind != "table"
+    ):
+        ignored.append(("mask_ratio", "tables with the default masking (FeatureMask)"))
+    if params["n_heads"] is not None and config.encoder != "transformer":
+        ignored.append(("n_heads", "encoder='transformer'"))
+    if params["n_registers"] is not None and not (
+        config.encoder == "transformer" and config.kind == "table"
+    ):
+        ignored.append(("n_registers", "encoder='transformer' on tables"))
+    if params["patch_size"] is not None and (
+        config.kind == "table" or config.encoder not in ("transformer", "conv")
+    ):
+        ignored.append(
+            ("patch_size", "the transformer or conv encoder on images and signals")
+        )
+    if params["pooling"] != "auto" and not config.token_output:
+        ignored.append(("pooling", "encoders that output one embedding per token"))
+    if config.encoder == "custom":
+        for name in ("hidden_size", "n_layers"):
+            if params[name] is not None:
+                ignored.append((name, "built-in encoders"))
+    if not params["early_stopping"]:
+        for name, default in EARLY_STOPPING_DEFAULTS.items():
+            if params[name] != default:
+                ignored.append((name, "early_stopping=True"))
+    for name, used_with in ignored:
+        warnings.warn(
+            f"{name}={params[name]!r} has no effect here: it is used only with "
+            f"{used_with} (this fit: a {config.kind} with the {config.encoder} "
+            "encoder).",
+            UserWarning,
+            stacklevel=6,
+        )
+
+
+def _is_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, Real) and not isinstance(value, bool)

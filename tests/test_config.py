@@ -1,0 +1,285 @@
+"""Configuration resolution (sklearn_jepa._config): defaults, warnings, seeds."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from _custom_parts import TinyEncoder
+from numpy.testing import assert_array_equal
+
+from sklearn_jepa import (
+    ConvPredictor,
+    DilatedConvEncoder,
+    FeatureMask,
+    JEPATransformer,
+    MultiBlockMask,
+    SpanMask,
+)
+from sklearn_jepa._budget import auto_lr, auto_momentum
+from sklearn_jepa._config import (
+    Seeds,
+    check_mask_ratio,
+    default_patch_size,
+    resolve_input,
+)
+
+
+@pytest.mark.parametrize(
+    "shape, kind, expected_kind, expected_shape",
+    [
+        (None, "auto", "table", (1, 12)),
+        ((12,), "auto", "signal", (1, 12)),
+        ((3, 4), "auto", "image", (1, 3, 4)),
+        ((3, 4), "signal", "signal", (3, 4)),
+        ((3, 2, 2), "auto", "image", (3, 2, 2)),
+        ((3, 4), "table", "table", (1, 12)),
+        (None, "signal", "signal", (1, 12)),
+        (None, "image", "image", (1, 1, 12)),
+    ],
+)
+def test_resolve_input_kinds(shape, kind, expected_kind, expected_shape):
+    spec = resolve_input(shape, kind, 12)
+    assert (spec.kind, spec.shape) == (expected_kind, expected_shape)
+
+
+@pytest.mark.parametrize(
+    "shape, kind, match",
+    [
+        ((5, 5), "auto", "holds 25 values but X has 12 features"),
+        ((-3, -4), "auto", "positive"),
+        ((1, 2, 2, 3), "auto", "1 to 3 integers"),
+        ((2.0, 6.0), "auto", "1 to 3 integers"),
+        ((12,), "image", r"\(H, W\)"),
+        ((1, 2, 6), "signal", r"\(L,\) or \(C, L\)"),
+    ],
+)
+def test_bad_input_shape_is_a_clear_value_error(tiny, shape, kind, match):
+    X = np.random.RandomState(0).normal(size=(20, 12))
+    with pytest.raises(ValueError, match=match):
+        JEPATransformer(**tiny, input_shape=shape, input_kind=kind).fit(X)
+
+
+def test_default_patch_sizes():
+    assert default_patch_size(resolve_input((8, 8), "auto", 64)) == 2
+    assert default_patch_size(resolve_input((28, 28), "auto", 784)) == 4
+    assert default_patch_size(resolve_input((40,), "auto", 40)) == 1
+    assert default_patch_size(resolve_input((1000,), "auto", 1000)) == 16
+
+
+def test_default_masks_follow_the_data_kind(tiny, X):
+    image = JEPATransformer(**tiny, input_shape=(8, 8), random_state=0).fit(X)
+    signal = JEPATransformer(**tiny, input_shape=(64,), random_state=0).fit(X)
+    assert isinstance(image.config_.masking, MultiBlockMask)
+    assert isinstance(signal.config_.masking, SpanMask)
+
+
+def test_mask_ratio_list_equals_tuple(tiny):
+    X = np.random.RandomState(0).normal(size=(60, 8))
+    Z_list = JEPATransformer(
+        **tiny, mask_ratio=[0.5, 0.9], random_state=0
+    ).fit_transform(X)
+    Z_tuple = JEPATransformer(
+        **tiny, mask_ratio=(0.5, 0.9), random_state=0
+    ).fit_transform(X)
+    assert_array_equal(Z_list, Z_tuple)
+
+
+@pytest.mark.parametrize(
+    "bad", [(0.5,), (0.9, 0.5), (0.0, 0.5), (0.5, 1.0), ("a", "b")]
+)
+def test_bad_mask_ratio_pair_is_named(tiny, bad):
+    with pytest.raises(ValueError, match="mask_ratio must be"):
+        check_mask_ratio(bad)
+    X = np.random.RandomState(0).normal(size=(20, 4))
+    with pytest.raises(ValueError, match="mask_ratio"):
+        JEPATransformer(**tiny, mask_ratio=bad).fit(X)
+
+
+def test_signals_default_to_the_conv_encoder_and_max_pooling():
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 2 * 30)
+    jepa = JEPATransformer(
+        input_shape=(2, 30), input_kind="signal", max_iter=2, random_state=0
+    ).fit(X)
+    module = jepa.net_.module_
+    assert isinstance(module.encoder, DilatedConvEncoder)
+    assert isinstance(module.predictor, ConvPredictor)
+    assert isinstance(jepa.net_.iterator_train__collate_fn.strategy, SpanMask)
+    assert jepa.config_.pooling == "max" and jepa.n_components_ == 64
+    assert jepa.config_.batch_size == 32
+    Z = jepa.transform(X)
+    assert Z.shape == (40, 64) and np.isfinite(Z).all()
+    # max pooling: the transform equals the per-token maximum of the target
+    tokens = module.target_encoder.eval()(torch.from_numpy(jepa._standardize(X)))
+    np.testing.assert_allclose(Z, tokens.amax(1).double().detach(), rtol=1e-5)
+    assert np.isfinite(jepa.score(X))
+
+
+def test_conv_options_reach_the_module():
+    X = np.random.RandomState(0).randn(20, 100)
+    jepa = JEPATransformer(
+        8,
+        input_shape=(100,),
+        patch_size=10,
+        hidden_size=16,
+        n_layers=3,
+        max_iter=1,
+        random_state=0,
+    ).fit(X)
+    encoder = jepa.net_.module_.encoder
+    assert encoder.grid == (10,) and len(encoder.blocks) == 3
+    assert jepa.transform(X).shape == (20, 8)
+    # the former signal default stays available
+    transformer = JEPATransformer(
+        input_shape=(100,), encoder="transformer", max_iter=1, random_state=0
+    ).fit(X)
+    assert (
+        transformer.config_.pooling == "mean" and transformer.config_.batch_size == 128
+    )
+    assert transformer.transform(X).shape == (20, 64)
+
+
+def test_long_series_are_strided_to_at_most_128_tokens():
+    X = np.random.RandomState(0).randn(10, 1000)
+    jepa = JEPATransformer(input_shape=(1000,), max_iter=1, random_state=0).fit(X)
+    assert jepa.net_.module_.encoder.grid == (125,)
+
+
+@pytest.mark.parametrize("params", [{}, dict(input_shape=(4, 4))])
+def test_conv_encoder_is_for_signals_only(params):
+    X = np.random.RandomState(0).randn(10, 16)
+    with pytest.raises(ValueError, match="encoder='conv' is for signals"):
+        JEPATransformer(encoder="conv", max_iter=1, **params).fit(X)
+
+
+def test_explicit_max_epochs_is_kept():
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    jepa = JEPATransformer(hidden_size=8, max_iter=3, random_state=0).fit(X)
+    assert jepa.n_iter_ == 3 and jepa.config_.max_iter == 3
+
+
+def test_fit_uses_auto_lr_and_momentum_unless_given():
+    X = np.random.RandomState(0).normal(size=(256, 4))
+    jepa = JEPATransformer(hidden_size=8, max_iter=5, random_state=0).fit(X)
+    schedules = dict(jepa.net_.callbacks_)["schedules"]
+    assert jepa.config_.learning_rate == pytest.approx(auto_lr(10))
+    assert schedules.momentum == auto_momentum(10)
+    given = JEPATransformer(
+        hidden_size=8,
+        max_iter=5,
+        learning_rate=5e-4,
+        ema_momentum=(0.95, 1.0),
+        random_state=0,
+    ).fit(X)
+    assert given.config_.learning_rate == 5e-4
+    assert dict(given.net_.callbacks_)["schedules"].momentum == (0.95, 1.0)
+
+
+def test_config_records_every_resolved_default(X):
+    jepa = JEPATransformer(input_shape=(8, 8), max_iter=1, random_state=0).fit(X)
+    config = jepa.config_
+    assert (config.kind, config.shape, config.encoder) == (
+        "image",
+        (1, 8, 8),
+        "transformer",
+    )
+    assert (config.width, config.n_layers, config.n_heads) == (64, 4, 4)
+    assert (config.patch_size, config.grid, config.pooling) == (2, (4, 4), "flatten")
+    assert (config.predictor_width, config.predictor_layers) == (32, 2)
+    assert isinstance(config.masking, MultiBlockMask)
+    assert config.batch_size == 128 and config.steps_per_epoch == 5
+    assert config.total_steps == 5 and config.learning_rate == pytest.approx(3e-3)
+    # the net is built from the config, not from the parameters again
+    assert jepa.net_.lr == config.learning_rate
+    assert jepa.net_.max_epochs == config.max_iter
+    assert jepa.net_.iterator_train__collate_fn.strategy is config.masking
+    with pytest.raises(AttributeError):
+        config.batch_size = 1  # frozen
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        (dict(input_shape=(8, 8), mask_ratio=0.5), "mask_ratio"),
+        (dict(masking=FeatureMask(0.5), mask_ratio=0.5), "mask_ratio"),
+        (dict(n_heads=2), "n_heads"),
+        (dict(input_shape=(64,), n_heads=2), "n_heads"),
+        (dict(encoder="transformer", n_registers=2, input_shape=(8, 8)), "n_registers"),
+        (dict(patch_size=2), "patch_size"),
+        (dict(pooling="mean"), "pooling"),
+        (dict(tol=1e-2), "tol"),
+        (dict(n_iter_no_change=3), "n_iter_no_change"),
+        (dict(validation_fraction=0.2), "validation_fraction"),
+    ],
+)
+def test_parameters_without_effect_warn(X, tiny, params, name):
+    with pytest.warns(UserWarning, match=f"{name}=.* has no effect here"):
+        JEPATransformer(**{**tiny, "max_iter": 1}, **params).fit(X[:64])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(input_shape=(8, 8), n_heads=2, patch_size=4),
+        dict(encoder="transformer", n_registers=2, n_heads=2),
+        dict(input_shape=(64,), patch_size=2, pooling="mean"),
+        dict(mask_ratio=0.5),
+        dict(early_stopping=True, tol=1e-2, n_iter_no_change=3),
+    ],
+)
+def test_parameters_that_act_do_not_warn(X, tiny, params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        JEPATransformer(**{**tiny, "max_iter": 1}, **params).fit(X[:64])
+
+
+@pytest.mark.parametrize(
+    "bad", [(0.99,), (0.99, 1.0, 1.0), (1.0, 0.99), (-0.1, 1.0), (0.9, 1.5), ("a", 1)]
+)
+def test_bad_ema_momentum_is_named_before_training(X, tiny, bad):
+    jepa = JEPATransformer(**tiny, ema_momentum=bad)
+    with pytest.raises(ValueError, match="ema_momentum must be a pair"):
+        jepa.fit(X)
+    assert not hasattr(jepa, "net_")
+
+
+def test_ema_momentum_list_equals_tuple(X, tiny):
+    as_list = JEPATransformer(**tiny, ema_momentum=[0.9, 1.0], random_state=0)
+    as_tuple = JEPATransformer(**tiny, ema_momentum=(0.9, 1.0), random_state=0)
+    assert_array_equal(as_list.fit_transform(X), as_tuple.fit_transform(X))
+    assert as_list.config_.ema_momentum == (0.9, 1.0)
+
+
+@pytest.mark.parametrize(
+    "old, new, value", [("max_epochs", "max_iter", 2), ("lr", "learning_rate", 2e-3)]
+)
+def test_renamed_parameters_still_work_with_a_future_warning(X, tiny, old, new, value):
+    params = {**tiny, new: None}
+    with pytest.warns(FutureWarning, match=f"{old} was renamed {new}"):
+        old_style = JEPATransformer(**params, **{old: value}, random_state=0).fit(X)
+    new_style = JEPATransformer(**{**params, new: value}, random_state=0).fit(X)
+    assert_array_equal(old_style.transform(X), new_style.transform(X))
+    with pytest.raises(ValueError, match=f"not both {new} and {old}"):
+        JEPATransformer(**{**tiny, new: value}, **{old: value}).fit(X)
+
+
+def test_seed_streams_are_independent_and_reproducible():
+    seeds = Seeds.from_random_state(0)
+    values = [seeds.seed(name) for name in Seeds.STREAMS]
+    assert len(set(values)) == len(values)
+    assert values == [Seeds(0).seed(name) for name in Seeds.STREAMS]
+    assert seeds.seed("call", 0) != seeds.seed("call", 1)
+    assert Seeds.from_random_state(1).seed("init") != seeds.seed("init")
+    drawn = Seeds.from_random_state(np.random.RandomState(0))
+    assert drawn == Seeds.from_random_state(np.random.RandomState(0))
+
+
+def test_custom_encoder_predictor_sizes_are_recorded(X, tiny):
+    jepa = JEPATransformer(**tiny, encoder=TinyEncoder(64), random_state=0).fit(X)
+    config = jepa.config_
+    assert (config.encoder, config.width, config.token_output) == ("custom", 6, False)
+    assert config.predictor_width == 12 and config.pooling is None
+    sized = JEPATransformer(**tiny, encoder=TinyEncoder(64), predictor_size=5).fit(X)
+    assert sized.config_.predictor_width == 5
