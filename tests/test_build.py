@@ -50,7 +50,12 @@ def test_odd_image_size_trains(tiny, X):
 def test_custom_encoder_and_masking(tiny, X, tmp_path):
     encoder = TinyEncoder(64)
     jepa = JEPATransformer(
-        **tiny, encoder=encoder, masking=first_half_mask, random_state=0
+        n_components=4,
+        max_iter=2,
+        batch_size=32,
+        encoder=encoder,
+        masking=first_half_mask,
+        random_state=0,
     ).fit(X)
     # the user's module is copied, not trained in place
     assert jepa.net_.module_.encoder is not encoder
@@ -66,7 +71,12 @@ def test_custom_encoder_and_masking(tiny, X, tmp_path):
 def test_custom_parts_in_grid_search_with_workers(tiny, X):
     search = GridSearchCV(
         JEPATransformer(
-            **tiny, encoder=TinyEncoder(64), masking=first_half_mask, random_state=0
+            n_components=4,
+            max_iter=2,
+            batch_size=32,
+            encoder=TinyEncoder(64),
+            masking=first_half_mask,
+            random_state=0,
         ),
         {"learning_rate": [1e-3, 2e-3]},
         cv=2,

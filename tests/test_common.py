@@ -15,14 +15,17 @@ from sklearn_jepa import JEPATransformer
 
 SMALL = dict(n_components=3, hidden_size=16, max_iter=2, batch_size=16, random_state=0)
 
-TOKENS = dict(SMALL, hidden_size=8, n_layers=1, n_heads=2)
+TOKENS = dict(SMALL, hidden_size=8, n_layers=1)
+ATTENTION = dict(TOKENS, n_heads=2)
 
 ESTIMATORS = [
     JEPATransformer(**SMALL),
-    JEPATransformer(**TOKENS, input_kind="image"),
-    JEPATransformer(**TOKENS, input_kind="signal", pooling="flatten"),
-    JEPATransformer(**TOKENS, encoder="transformer", n_registers=2),
-    JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="image"),
+    JEPATransformer(**ATTENTION, input_kind="image"),
+    JEPATransformer(
+        **ATTENTION, input_kind="signal", encoder="transformer", pooling="flatten"
+    ),
+    JEPATransformer(**ATTENTION, encoder="transformer", n_registers=2),
+    JEPATransformer(**{**ATTENTION, "n_components": None}, input_kind="image"),
     # signal default: dilated convolutions, max pooling, whole embedding
     JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="signal"),
 ]

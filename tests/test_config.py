@@ -277,9 +277,21 @@ def test_seed_streams_are_independent_and_reproducible():
 
 
 def test_custom_encoder_predictor_sizes_are_recorded(X, tiny):
-    jepa = JEPATransformer(**tiny, encoder=TinyEncoder(64), random_state=0).fit(X)
+    jepa = JEPATransformer(
+        n_components=4,
+        max_iter=2,
+        batch_size=32,
+        encoder=TinyEncoder(64),
+        random_state=0,
+    ).fit(X)
     config = jepa.config_
     assert (config.encoder, config.width, config.token_output) == ("custom", 6, False)
     assert config.predictor_width == 12 and config.pooling is None
-    sized = JEPATransformer(**tiny, encoder=TinyEncoder(64), predictor_size=5).fit(X)
+    sized = JEPATransformer(
+        n_components=4,
+        max_iter=2,
+        batch_size=32,
+        encoder=TinyEncoder(64),
+        predictor_size=5,
+    ).fit(X)
     assert sized.config_.predictor_width == 5
