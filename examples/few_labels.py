@@ -24,13 +24,10 @@ import time
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa.datasets import few_label_indices, load_mnist1d
+from sklearn_jepa.datasets import few_label_accuracy, load_mnist1d
 
 
 def load(name):
@@ -47,13 +44,6 @@ def load(name):
         raise SystemExit(f"unknown data set {name!r}: mnist1d, digits, breast_cancer")
     split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
     return (*split, shape)
-
-
-def probe(Z_train, y_train, Z_test, y_test, per_class, seed):
-    """Test accuracy of a logistic regression on ``per_class`` labels per class."""
-    idx = few_label_indices(y_train, per_class, random_state=seed)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
-    return clf.fit(Z_train[idx], y_train[idx]).score(Z_test, y_test)
 
 
 def representations(jepa_params, n_features):
@@ -88,9 +78,12 @@ def main(name="mnist1d"):
             Z_test = model.transform(X_test)
         elapsed = time.perf_counter() - start
         few = np.mean(
-            [probe(Z_train, y_train, Z_test, y_test, 10, s) for s in range(3)]
+            [
+                few_label_accuracy(Z_train, y_train, Z_test, y_test, 10, random_state=s)
+                for s in range(3)
+            ]
         )
-        full = probe(Z_train, y_train, Z_test, y_test, None, 0)
+        full = few_label_accuracy(Z_train, y_train, Z_test, y_test, None)
         print(f"{label:<18} {elapsed:6.1f} {100 * few:16.1f} {100 * full:11.1f}")
 
 

@@ -11,10 +11,9 @@ between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`. The flop budget grows with
 the square root of the number of rows: more data earns more training, but
 a hundred times the rows costs ten times the time, not a hundred.
 
-On a 2-core laptop-class CPU with one thread these models train at a
-similar rate of flops per second (docs/benchmarks.md, "What the defaults
-are"), so 1,000 rows get about ten seconds of training; cheap table models
-stop at the step cap first.
+The built-in models train at a similar rate of flops per second on one CPU
+thread, so the flop budget is close to a time budget; cheap table models
+stop at the step cap first. Measured fit times: docs/benchmarks.md.
 """
 
 import math
@@ -88,9 +87,9 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
 def auto_lr(total_steps):
     """Peak learning rate for a schedule of ``total_steps`` optimizer steps.
 
-    ``1e-3`` for 1,000 steps or more (measured on the tables, where ``3e-3``
-    is worse), raised as ``sqrt(1000 / total_steps)`` for shorter schedules,
-    at most ``3e-3``: a short budget takes larger steps.
+    ``1e-3`` for 1,000 steps or more, raised as ``sqrt(1000 / total_steps)``
+    for shorter schedules, at most ``3e-3``: a short budget takes larger
+    steps.
 
     Examples
     --------
@@ -106,11 +105,9 @@ def auto_momentum(total_steps):
 
     The target encoder averages over about ``1 / (1 - start)`` steps; that
     window is kept near a tenth of the schedule: ``start = 1 - 10 /
-    total_steps`` within ``[0.95, 0.99]``. 0.99 (1,000 steps or more) is the
-    value measured best for fits of a few thousand steps; a 64-step budget
-    with 0.99 leaves the target almost at its initialisation. The floor:
-    0.9 and below lowered the effective rank of a 100-step table fit from
-    5.4 to 2.9 (towards collapse); 0.95 kept most of the gain on MNIST-1D.
+    total_steps`` within ``[0.95, 0.99]``: a short budget with 0.99 would
+    leave the target almost at its initialisation, and a faster EMA than
+    0.95 pushes short fits towards collapse (docs/design.md).
 
     Examples
     --------

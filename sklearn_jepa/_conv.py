@@ -97,7 +97,9 @@ class DilatedConvEncoder(nn.Module):
         self.blocks = _stack(dim, n_blocks or n_blocks_for(n_tokens))
         self.norm = nn.LayerNorm(dim)
 
-    def forward(self, x, mask=None):
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         h = x.reshape(len(x), *self.input_shape)
         if self.padding:
             h = nn.functional.pad(h, (0, self.padding))
@@ -140,7 +142,9 @@ class ConvPredictor(nn.Module):
         self.norm = nn.LayerNorm(predictor_dim)
         self.out = nn.Linear(predictor_dim, dim)
 
-    def forward(self, z, context_mask, target_mask):
+    def forward(
+        self, z: torch.Tensor, context_mask: torch.Tensor, target_mask: torch.Tensor
+    ) -> torch.Tensor:
         h = self.inp(z)
         hidden = self.mask_token + target_mask[..., None] * self.target_token
         h = torch.where(context_mask[..., None], h, hidden.to(h.dtype))

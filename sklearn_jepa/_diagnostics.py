@@ -1,6 +1,7 @@
 """Collapse diagnostics computed on a sample of embeddings."""
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["CollapseWarning", "effective_rank", "embedding_stats"]
 
@@ -24,7 +25,7 @@ class CollapseWarning(UserWarning):
     """
 
 
-def effective_rank(Z):
+def effective_rank(Z: ArrayLike) -> float:
     """RankMe effective rank of an embedding matrix.
 
     ``exp`` of the entropy of the normalised singular values of the centred
@@ -60,7 +61,7 @@ def effective_rank(Z):
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
-def embedding_stats(Z):
+def embedding_stats(Z: ArrayLike) -> dict[str, float]:
     """Per-dimension spread and effective rank of embeddings.
 
     Returns a dict with ``std_min`` and ``std_median`` (per-dimension standard
@@ -79,7 +80,7 @@ def embedding_stats(Z):
     }
 
 
-def is_collapsed(stats):
+def is_collapsed(stats: dict[str, float]) -> bool:
     return (
         stats["effective_rank"] < RANK_THRESHOLD or stats["std_median"] < STD_THRESHOLD
     )

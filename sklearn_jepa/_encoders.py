@@ -55,7 +55,9 @@ class MLPEncoder(nn.Module):
         self.n_features = n_features
         self.net = _mlp(2 * n_features, hidden_size, n_components, n_layers)
 
-    def forward(self, x, mask=None):
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         if mask is None:
             mask = torch.ones_like(x)
         mask = mask.to(x.dtype)
@@ -81,5 +83,7 @@ class MLPPredictor(nn.Module):
         super().__init__()
         self.net = _mlp(n_components + n_tokens, hidden_size, n_components, n_layers)
 
-    def forward(self, z, context_mask, target_mask):
+    def forward(
+        self, z: torch.Tensor, context_mask: torch.Tensor, target_mask: torch.Tensor
+    ) -> torch.Tensor:
         return self.net(torch.cat([z, target_mask.to(z.dtype)], dim=1))

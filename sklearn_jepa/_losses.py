@@ -1,5 +1,6 @@
 """The JEPA regression loss in embedding space."""
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -32,7 +33,12 @@ class JEPALoss(nn.Module):
         super().__init__()
         self.loss = loss
 
-    def forward(self, pred, target, weight=None):
+    def forward(
+        self,
+        pred: torch.Tensor,
+        target: torch.Tensor,
+        weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         target = F.layer_norm(target.detach(), target.shape[-1:])
         if self.loss == "cosine":
             per_token = 2 - 2 * F.cosine_similarity(pred, target, dim=-1)

@@ -96,7 +96,9 @@ class FeatureMask:
     def __init__(self, mask_ratio=0.5):
         self.mask_ratio = mask_ratio
 
-    def __call__(self, batch_size, grid, generator):
+    def __call__(
+        self, batch_size: int, grid: tuple, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         n_tokens = math.prod(grid)
         low, high = _as_range(self.mask_ratio)
         ratios = low + (high - low) * torch.rand(batch_size, generator=generator)
@@ -174,7 +176,9 @@ class MultiBlockMask:
         )
         return block.flatten(-2)
 
-    def __call__(self, batch_size, grid, generator):
+    def __call__(
+        self, batch_size: int, grid: tuple, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if len(grid) != 2:
             raise ValueError(f"MultiBlockMask needs a 2-D grid, got {grid}.")
         target = self._blocks(
@@ -224,7 +228,9 @@ class SpanMask:
         self.n_spans = n_spans
         self.span_scale = span_scale
 
-    def __call__(self, batch_size, grid, generator):
+    def __call__(
+        self, batch_size: int, grid: tuple, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         n_tokens = math.prod(grid)
         shape = (batch_size, self.n_spans)
         length = _uniform(*self.span_scale, shape, generator) * n_tokens

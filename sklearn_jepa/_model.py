@@ -17,10 +17,9 @@ class JEPAModule(nn.Module):
     The target encoder always sees the whole input, as in I-JEPA. For a token
     encoder (3-D output) its embeddings at the target tokens are the targets;
     for a whole-row encoder (2-D output) the target is the embedding of the
-    whole row, which the predictor must infer from the context and the mask.
-    (Feeding the target encoder only the hidden features was measured worse:
-    -3.5 points on digits and -5 on structure+noise with 10 labels per class,
-    and the encoder then never sees a whole row before ``transform``.)
+    whole row, which the predictor must infer from the context and the mask
+    (feeding it only the hidden features was worse, and the encoder then
+    never sees a whole row before ``transform``: docs/design.md).
     """
 
     def __init__(self, encoder, predictor):

@@ -157,7 +157,8 @@ def fused_adamw_kwargs(device):
     """``{"optimizer__fused": True}`` where torch has a fused AdamW for ``device``.
 
     The fused kernel updates all parameters in one call instead of a dozen
-    small ops per tensor: about 25 % of a small table fit on a CPU.
+    small ops per tensor, a large share of a small fit on a CPU
+    (docs/design.md).
     """
     kind = torch.device(device).type
     # CPU support arrived with torch 2.4; older builds raise at construction
@@ -201,9 +202,9 @@ class BatchLoader:
     """Batches of an in-memory :class:`ArrayDataset`, for skorch's iterators.
 
     One ``randperm`` per epoch sliced into batches, instead of a
-    ``DataLoader`` drawing indices one Python int at a time (4-5 % of a small
-    fit). Same keyword arguments as ``DataLoader`` for what JEPA uses; masks
-    are drawn by ``collate_fn`` next to each batch.
+    ``DataLoader`` drawing indices one Python int at a time. Same keyword
+    arguments as ``DataLoader`` for what JEPA uses; masks are drawn by
+    ``collate_fn`` next to each batch.
 
     Parameters
     ----------
@@ -300,8 +301,8 @@ class JEPANet(NeuralNet):
         return self
 
     def _set_training(self, training=True):
-        # skorch calls this every batch; module.train() walks every submodule
-        # (about 7 % of a small MLP's fit time), so only switch on a change.
+        # skorch calls this every batch and module.train() walks every
+        # submodule, a visible share of a small fit: only switch on a change.
         names = self._modules + self._criteria
         modules = [getattr(self, name + "_") for name in names]
         if any(getattr(module, "training", training) != training for module in modules):

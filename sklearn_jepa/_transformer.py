@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -438,7 +439,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.max_epochs = max_epochs
         self.lr = lr
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: None = None) -> "JEPATransformer":
         """Learn the encoder from unlabeled ``X``.
 
         Parameters
@@ -457,7 +458,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X = self._validate_input(X, reset=start_over)
         return self._fit(X, epochs=None, start_over=start_over)
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: ArrayLike, y: None = None) -> "JEPATransformer":
         """Train for one more pass over ``X``, keeping all training state.
 
         The first call initialises the model (scaler, weights, optimizer);
@@ -483,7 +484,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X = self._validate_input(X, reset=start_over)
         return self._fit(X, epochs=1, start_over=start_over, hold_out=False)
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Embed ``X`` with the target encoder.
 
         Parameters
@@ -500,7 +501,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         with torch_threads(self._n_threads()):
             return self._embed_rows(X)
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: None = None) -> float:
         """Label-free quality score: how predictable the embedding is.
 
         The R^2 of the predictor on ``X``: the share of the variance of the

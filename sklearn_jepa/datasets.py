@@ -6,6 +6,7 @@ tests, the benchmarks and the examples share.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 
 __all__ = [
@@ -17,18 +18,18 @@ __all__ = [
 
 
 def make_structure_noise(
-    n_samples=2000,
+    n_samples: int = 2000,
     *,
-    n_classes=5,
-    n_latent=4,
-    n_structure=16,
-    n_noise=64,
-    class_sep=1.5,
-    structure_noise=0.5,
-    noise_scale=3.0,
-    shuffle_columns=True,
+    n_classes: int = 5,
+    n_latent: int = 4,
+    n_structure: int = 16,
+    n_noise: int = 64,
+    class_sep: float = 1.5,
+    structure_noise: float = 0.5,
+    noise_scale: float = 3.0,
+    shuffle_columns: bool = True,
     random_state=None,
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predictable structure plus unpredictable noise.
 
     A low-dimensional class-structured latent ``s`` (a Gaussian per class in
@@ -90,7 +91,9 @@ def make_structure_noise(
     return X, y, structure_columns
 
 
-def few_label_indices(y, per_class, *, random_state=None):
+def few_label_indices(
+    y: ArrayLike, per_class: int | None, *, random_state=None
+) -> np.ndarray:
     """Indices of ``per_class`` labeled rows of every class (the few-label protocol).
 
     Parameters
@@ -123,8 +126,14 @@ def few_label_indices(y, per_class, *, random_state=None):
 
 
 def few_label_accuracy(
-    Z_train, y_train, Z_test, y_test, per_class, *, random_state=None
-):
+    Z_train: ArrayLike,
+    y_train: ArrayLike,
+    Z_test: ArrayLike,
+    y_test: ArrayLike,
+    per_class: int | None,
+    *,
+    random_state=None,
+) -> float:
     """Test accuracy of a linear probe fitted on ``per_class`` labels per class.
 
     The probe is ``StandardScaler`` then ``LogisticRegression(max_iter=3000)``,
@@ -165,7 +174,9 @@ def few_label_accuracy(
     return float(probe.fit(Z_train[rows], y_train[rows]).score(Z_test, y_test))
 
 
-def load_mnist1d(*, random_state=42):
+def load_mnist1d(
+    *, random_state: int = 42
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """MNIST-1D, generated procedurally by the ``mnist1d`` package (no download).
 
     4,000 training and 1,000 test signals of length 40, 10 classes, with the
