@@ -7,10 +7,6 @@ masks, the pooling and the batch size (:func:`resolve_config`), then, once the
 cost of one training step is known, the epochs, learning rate and EMA
 momentum ramp (:func:`with_schedule`). A parameter that has no effect in the
 resolved configuration warns here, and tuples are validated fully.
-
-Randomness comes from one :class:`numpy.random.SeedSequence` per fit
-(:class:`Seeds`): each consumer (weights, shuffling, masks, samples,
-projection) draws from its own named child stream.
 """
 
 import math
@@ -18,15 +14,13 @@ import warnings
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
-import numpy as np
 import torch
-from sklearn.utils import check_random_state
 
 from ._budget import auto_epochs, auto_lr, auto_momentum
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
 
-__all__ = ["JEPAConfig", "Seeds", "resolve_config", "resolve_input", "with_schedule"]
+__all__ = ["JEPAConfig", "resolve_config", "resolve_input", "with_schedule"]
 
 KINDS = ("auto", "table", "image", "signal")
 DEFAULT_ENCODERS = {"table": "mlp", "image": "transformer", "signal": "conv"}
@@ -107,48 +101,6 @@ class JEPAConfig:
     def total_steps(self):
         """Optimizer steps of one schedule (``max_iter`` epochs)."""
         return self.max_iter * self.steps_per_epoch
-
-
-@dataclass(frozen=True)
-class Seeds:
-    """Named, independent seeds of one fit, from one ``SeedSequence``.
-
-    ``seed(name, *key)`` is the first 32-bit word of the child sequence
-    ``SeedSequence(entropy, spawn_key=(index of name, *key))``, as
-    ``SeedSequence.spawn`` would give it: streams never overlap and adding
-    one does not change the others.
-    """
-
-    entropy: int
-
-    STREAMS = (
-        "init",  # weight initialisation
-        "shuffle",  # order of the training rows
-        "train_masks",
-        "valid_masks",
-        "score_masks",
-        "budget_masks",  # the one batch whose cost sets the budget
-        "sample",  # diagnostic rows
-        "split",  # early-stopping hold-out
-        "projection",  # rows and randomized SVD of the projection
-        "call",  # torch's global generator during each training call
-    )
-
-    @classmethod
-    def from_random_state(cls, random_state):
-        """An int is the entropy itself; otherwise draw one from the generator."""
-        if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-            return cls(int(random_state))
-        rng = check_random_state(random_state)
-        return cls(int(rng.randint(np.iinfo(np.int32).max)))
-
-    def seed(self, name, *key):
-        spawn_key = (self.STREAMS.index(name), *key)
-        sequence = np.random.SeedSequence(self.entropy, spawn_key=spawn_key)
-        return int(sequence.generate_state(1)[0])
-
-    def rng(self, name, *key):
-        return np.random.RandomState(self.seed(name, *key))
 
 
 @dataclass(frozen=True)

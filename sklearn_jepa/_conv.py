@@ -18,6 +18,8 @@ import math
 import torch
 from torch import nn
 
+from ._tokens import init_embedding
+
 __all__ = ["DilatedConvEncoder", "ConvPredictor"]
 
 
@@ -134,10 +136,8 @@ class ConvPredictor(nn.Module):
     def __init__(self, n_tokens, dim, predictor_dim, n_blocks=None):
         super().__init__()
         self.inp = nn.Linear(dim, predictor_dim)
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
-        self.target_token = nn.Parameter(torch.zeros(1, 1, predictor_dim))
-        nn.init.normal_(self.mask_token, std=0.02)
-        nn.init.normal_(self.target_token, std=0.02)
+        self.mask_token = init_embedding((1, 1, predictor_dim))
+        self.target_token = init_embedding((1, 1, predictor_dim))
         self.blocks = _stack(predictor_dim, n_blocks or n_blocks_for(n_tokens))
         self.norm = nn.LayerNorm(predictor_dim)
         self.out = nn.Linear(predictor_dim, dim)

@@ -29,7 +29,8 @@ def _transformer(dim, n_layers, n_heads):
     return nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
 
 
-def _init_embedding(shape):
+def init_embedding(shape):
+    """A learned embedding (tokens, positions), initialised as N(0, 0.02**2)."""
     return nn.Parameter(torch.randn(*shape) * 0.02)
 
 
@@ -115,8 +116,8 @@ class FeatureTokens(nn.Module):
     def __init__(self, n_features, dim):
         super().__init__()
         self.grid = (n_features,)
-        self.weight = _init_embedding((n_features, dim))
-        self.bias = _init_embedding((n_features, dim))
+        self.weight = init_embedding((n_features, dim))
+        self.bias = init_embedding((n_features, dim))
 
     def forward(self, x, mask=None):
         return x[..., None] * self.weight + self.bias
@@ -153,8 +154,8 @@ class TokenEncoder(nn.Module):
         self.tokens = tokens
         self.grid = tokens.grid
         self.n_registers = n_registers
-        self.pos_embed = _init_embedding((1, math.prod(self.grid), dim))
-        self.registers = _init_embedding((1, n_registers, dim))
+        self.pos_embed = init_embedding((1, math.prod(self.grid), dim))
+        self.registers = init_embedding((1, n_registers, dim))
         self.blocks = _transformer(dim, n_layers, n_heads)
         self.norm = nn.LayerNorm(dim)
 
@@ -208,8 +209,8 @@ class TokenPredictor(nn.Module):
         super().__init__()
         _check_heads(predictor_dim, n_heads)
         self.inp = nn.Linear(dim, predictor_dim)
-        self.mask_token = _init_embedding((1, 1, predictor_dim))
-        self.pos_embed = _init_embedding((1, n_tokens, predictor_dim))
+        self.mask_token = init_embedding((1, 1, predictor_dim))
+        self.pos_embed = init_embedding((1, n_tokens, predictor_dim))
         self.blocks = _transformer(predictor_dim, n_layers, n_heads)
         self.norm = nn.LayerNorm(predictor_dim)
         self.out = nn.Linear(predictor_dim, dim)

@@ -20,7 +20,6 @@ from ._budget import step_flops
 from ._build import build_module
 from ._config import (
     KINDS,
-    Seeds,
     check_params,
     default_masking,
     resolve_config,
@@ -31,6 +30,7 @@ from ._inference import embed, embed_chunk, eval_mode, predictability
 from ._losses import LOSSES
 from ._projection import fit_projection, project
 from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
+from ._seeds import Seeds
 from ._training import ArrayDataset, collator, make_net
 from ._validation import check_numeric_columns
 

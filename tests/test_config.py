@@ -18,7 +18,6 @@ from sklearn_jepa import (
 )
 from sklearn_jepa._budget import auto_lr, auto_momentum
 from sklearn_jepa._config import (
-    Seeds,
     check_mask_ratio,
     default_patch_size,
     resolve_input,
@@ -263,17 +262,6 @@ def test_renamed_parameters_still_work_with_a_future_warning(X, tiny, old, new, 
     assert_array_equal(old_style.transform(X), new_style.transform(X))
     with pytest.raises(ValueError, match=f"not both {new} and {old}"):
         JEPATransformer(**{**tiny, new: value}, **{old: value}).fit(X)
-
-
-def test_seed_streams_are_independent_and_reproducible():
-    seeds = Seeds.from_random_state(0)
-    values = [seeds.seed(name) for name in Seeds.STREAMS]
-    assert len(set(values)) == len(values)
-    assert values == [Seeds(0).seed(name) for name in Seeds.STREAMS]
-    assert seeds.seed("call", 0) != seeds.seed("call", 1)
-    assert Seeds.from_random_state(1).seed("init") != seeds.seed("init")
-    drawn = Seeds.from_random_state(np.random.RandomState(0))
-    assert drawn == Seeds.from_random_state(np.random.RandomState(0))
 
 
 def test_custom_encoder_predictor_sizes_are_recorded(X, tiny):
