@@ -136,7 +136,8 @@ class _Reshaped:
         return self.classifier.score(X.reshape(len(X), *self.shape), y)
 
 
-def run_dataset(name, seeds, with_dtw):
+def run_dataset(name, seeds, with_dtw, only=None):
+    """Every row, or only the JEPA rows named in ``only``."""
     X_train, X_test, y_train, y_test, shape = load(name)
     rows = {}
 
@@ -177,14 +178,17 @@ def run_dataset(name, seeds, with_dtw):
             few.append(make().fit(X_train[idx], y_train[idx]).score(X_test, y_test))
         add(row, [svc], few, [seconds])
 
-    representation("raw series", lambda seed: FunctionTransformer(), [0])
-    k = min(K, X_train.shape[1], len(X_train))
-    representation("PCA16", lambda seed: PCA(k, random_state=seed), [0])
-    representation("UMAP16", lambda seed: _umap(k, seed), [0])
-    classifier("1-NN Euclidean", lambda: nn_classifier("euclidean", shape))
-    if with_dtw:
-        classifier("1-NN DTW", lambda: nn_classifier("dtw", shape))
+    if only is None:
+        representation("raw series", lambda seed: FunctionTransformer(), [0])
+        k = min(K, X_train.shape[1], len(X_train))
+        representation("PCA16", lambda seed: PCA(k, random_state=seed), [0])
+        representation("UMAP16", lambda seed: _umap(k, seed), [0])
+        classifier("1-NN Euclidean", lambda: nn_classifier("euclidean", shape))
+        if with_dtw:
+            classifier("1-NN DTW", lambda: nn_classifier("dtw", shape))
     for row, params in JEPA_ROWS.items():
+        if only is not None and row not in only:
+            continue
         representation(
             row,
             lambda seed, params=params: JEPATransformer(
@@ -295,15 +299,29 @@ def report(payload):
 def main():
     parser = argument_parser(__doc__, "timeseries")
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        help="rerun only these JEPA rows and keep the others from the JSON",
+    )
     args = parser.parse_args()
     if args.report_only:
         report(json.loads((RESULTS / "timeseries.json").read_text()))
         return
     seeds = [0] if args.quick else [0, 1, 2]
     results = {
-        name: run_dataset(name, seeds, with_dtw=not args.quick)
+        name: run_dataset(name, seeds, with_dtw=not args.quick, only=args.only)
         for name in args.datasets
     }
+    if args.only:
+        previous = json.loads((RESULTS / "timeseries.json").read_text())["results"]
+        for name, result in results.items():
+            kept = previous[name]["rows"]
+            # keep the row order of the previous run
+            result["rows"] = {
+                row: result["rows"].get(row, values) for row, values in kept.items()
+            }
+        results = {**previous, **results}
     payload = {"seeds": seeds, "per_class": PER_CLASS, "results": results}
     report(json.loads(write_json("timeseries", payload).read_text()))
 

@@ -4,17 +4,20 @@ from ._conv import ConvPredictor, DilatedConvEncoder
 from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
 from ._display import TrainingDisplay
 from ._encoders import MLPEncoder, MLPPredictor
+from ._export import JEPAEncoder
 from ._losses import JEPALoss
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
+from ._persistence import InconsistentVersionWarning, load, save
 from ._transformer import JEPATransformer
-
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "CollapseWarning",
     "ConvPredictor",
     "DilatedConvEncoder",
     "FeatureMask",
+    "InconsistentVersionWarning",
+    "JEPAEncoder",
     "JEPALoss",
     "JEPATransformer",
     "MLPEncoder",
@@ -24,4 +27,6 @@ __all__ = [
     "TrainingDisplay",
     "effective_rank",
     "embedding_stats",
+    "load",
+    "save",
 ]

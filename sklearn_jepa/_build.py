@@ -8,6 +8,7 @@ import copy
 
 from ._conv import ConvPredictor, DilatedConvEncoder
 from ._encoders import MLPEncoder, MLPPredictor
+from ._masks import MissingTokens
 from ._model import JEPAModule
 from ._tokens import FeatureTokens, PatchTokens, TokenEncoder, TokenPredictor
 
@@ -24,7 +25,9 @@ def build_module(config, custom_encoder=None):
         online = copy.deepcopy(custom_encoder)
     else:
         online = _ENCODERS[config.encoder](config)
-    return JEPAModule(online, _predictor(config))
+    return JEPAModule(
+        online, _predictor(config), MissingTokens(config.shape, config.grid)
+    )
 
 
 def _mlp(config):

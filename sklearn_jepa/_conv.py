@@ -102,7 +102,7 @@ class DilatedConvEncoder(nn.Module):
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
-        h = x.reshape(len(x), *self.input_shape)
+        h = x.reshape(x.shape[0], *self.input_shape)
         if self.padding:
             h = nn.functional.pad(h, (0, self.padding))
         h = self.inp(h)

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["embed", "embed_chunk", "eval_mode", "mean_pooled", "predictability"]
+__all__ = ["embed", "embed_chunk", "eval_mode", "pool", "predictability"]
 
 
 @contextmanager
@@ -39,11 +39,12 @@ def embed_chunk(net, x_std, batch_size, pooling):
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
     z = net.module_.embed(xb.to(net.device))[:n_rows].float()
     if z.dim() == 3:
-        z = _pool(z, pooling)
+        z = pool(z, pooling)
     return z.cpu().numpy()
 
 
-def _pool(z, pooling):
+def pool(z, pooling):
+    """``(batch_size, n_tokens, dim)`` token embeddings to one vector per row."""
     if pooling == "mean":
         return z.mean(dim=1)
     if pooling == "max":
@@ -59,11 +60,6 @@ def embed(net, X_std, batch_size, pooling):
             for start in range(0, len(X_std), batch_size)
         ]
     return np.concatenate(chunks).astype(np.float64)
-
-
-def mean_pooled(net, sample):
-    """Mean-pooled embeddings of a diagnostic sample (one chunk)."""
-    return embed(net, sample, len(sample), "mean")
 
 
 @torch.no_grad()

@@ -21,7 +21,17 @@ from numbers import Real
 
 import torch
 
-__all__ = ["FeatureMask", "MultiBlockMask", "SpanMask"]
+__all__ = ["FeatureMask", "MissingTokens", "MultiBlockMask", "SpanMask"]
+
+
+class _Strategy:
+    """Strategies are plain values: equal when of one type with equal settings."""
+
+    def __eq__(self, other):
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(self)))
 
 
 def _uniform(low, high, shape, generator):
@@ -72,7 +82,7 @@ def _ensure_nonempty(context, target, generator):
     return context, target
 
 
-class FeatureMask:
+class FeatureMask(_Strategy):
     """Hide a random subset of the features (tokens) of each row.
 
     The target is the hidden subset and the context is the rest, so the two
@@ -114,7 +124,7 @@ class FeatureMask:
         return f"FeatureMask(mask_ratio={self.mask_ratio!r})"
 
 
-class MultiBlockMask:
+class MultiBlockMask(_Strategy):
     """I-JEPA multi-block masking on a 2-D grid of patches.
 
     Draws ``n_targets`` rectangular target blocks of random scale and aspect
@@ -202,7 +212,7 @@ class MultiBlockMask:
         )
 
 
-class SpanMask:
+class SpanMask(_Strategy):
     """Contiguous span masking over a 1-D sequence of patches.
 
     Draws ``n_spans`` contiguous target spans; the context is every patch not
@@ -243,6 +253,62 @@ class SpanMask:
         return f"SpanMask(n_spans={self.n_spans}, span_scale={self.span_scale})"
 
 
+class MissingTokens:
+    """Which tokens of each row hold a missing (NaN) value.
+
+    A spatial axis of ``s`` values split into ``g`` tokens gives each token
+    ``ceil(s / g)`` values (a patch, a stride); a token is missing when any
+    of its values, in any channel, is. Tables: one token per feature.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        One row, channels first: ``(1, n_features)``, ``(C, L)``, ``(C, H, W)``.
+    grid : tuple of int
+        The token grid.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_jepa._masks import MissingTokens
+    >>> nan = torch.tensor([[False, True, False, False, False, False]])
+    >>> MissingTokens((1, 6), (3,))(nan)   # a signal of 6 steps, 3 tokens
+    tensor([[ True, False, False]])
+    """
+
+    def __init__(self, shape, grid):
+        self.shape = tuple(shape)
+        self.grid = tuple(grid)
+
+    def __call__(self, nan):
+        """``(batch_size, n_features)`` bool to ``(batch_size, n_tokens)`` bool."""
+        spatial = self.shape[1:]
+        if len(spatial) != len(self.grid):
+            raise ValueError(
+                f"Missing values cannot be mapped to the encoder's token grid "
+                f"{self.grid} for rows of shape {self.shape}; use a built-in "
+                "encoder, or impute missing values first."
+            )
+        sizes = [-(-s // g) for s, g in zip(spatial, self.grid, strict=True)]
+        nan = nan.reshape(len(nan), *self.shape).to(torch.uint8)
+        # pad every spatial axis to whole tokens; F.pad takes the last first
+        pad = []
+        for s, g, p in reversed(list(zip(spatial, self.grid, sizes, strict=True))):
+            pad += [0, g * p - s]
+        nan = torch.nn.functional.pad(nan, pad)
+        split = [len(nan), self.shape[0]]
+        for g, p in zip(self.grid, sizes, strict=True):
+            split += [g, p]
+        nan = nan.reshape(split)
+        # any over the channels and over the values of each token
+        for axis in sorted([1, *range(3, len(split), 2)], reverse=True):
+            nan = nan.amax(dim=axis)
+        return nan.reshape(len(nan), -1).bool()
+
+    def __repr__(self):
+        return f"MissingTokens(shape={self.shape}, grid={self.grid})"
+
+
 class MaskCollator:
     """Collate function that draws the masks next to the batch.
 
@@ -254,6 +320,11 @@ class MaskCollator:
         Shape of the token grid.
     seed : int
         Seed of the private ``torch.Generator``.
+    missing : MissingTokens, default=None
+        Maps NaN in a batch to missing tokens. Missing tokens are never in
+        the context nor a target, and the target encoder does not see them
+        (the batch gets an ``observed`` mask); NaN become zeros. ``None``:
+        batches must hold no NaN.
 
     Notes
     -----
@@ -261,10 +332,11 @@ class MaskCollator:
     masks every epoch and its loss is comparable across epochs.
     """
 
-    def __init__(self, strategy, grid, seed):
+    def __init__(self, strategy, grid, seed, missing=None):
         self.strategy = strategy
         self.grid = tuple(grid)
         self.seed = seed
+        self.missing = missing
         self.reset()
 
     def reset(self):
@@ -274,4 +346,17 @@ class MaskCollator:
         # ``x`` is already a (batch_size, n_features) tensor: BatchLoader
         # slices whole batches, so no per-row collation happens.
         context, target = self.strategy(len(x), self.grid, self.generator)
-        return {"x": x, "context_mask": context, "target_mask": target}, None
+        batch = {"x": x, "context_mask": context, "target_mask": target}
+        nan = torch.isnan(x)
+        if self.missing is not None and bool(nan.any()):
+            observed = ~self.missing(nan)
+            context, target = _ensure_nonempty(
+                context & observed, target & observed, self.generator
+            )
+            batch = {
+                "x": torch.nan_to_num(x, nan=0.0),
+                "context_mask": context,
+                "target_mask": target,
+                "observed": observed,
+            }
+        return batch, None

@@ -22,17 +22,22 @@ class JEPAModule(nn.Module):
     never sees a whole row before ``transform``: docs/design.md).
     """
 
-    def __init__(self, encoder, predictor):
+    def __init__(self, encoder, predictor, missing=None):
         super().__init__()
         self.encoder = encoder
         self.predictor = predictor
         self.target_encoder = copy.deepcopy(encoder).requires_grad_(False)
+        self.missing = missing
 
-    def forward(self, x, context_mask, target_mask):
-        """Return ``(prediction, target, weight)`` for :class:`JEPALoss`."""
+    def forward(self, x, context_mask, target_mask, observed=None):
+        """Return ``(prediction, target, weight)`` for :class:`JEPALoss`.
+
+        ``observed`` (bool ``(batch_size, n_tokens)``, only when the batch
+        has missing values) hides missing tokens from the target encoder.
+        """
         z_context = self.encoder(x, context_mask)
         with torch.no_grad():
-            z_target = self.target_encoder(x, None)
+            z_target = self.target_encoder(x, observed)
         prediction = self.predictor(z_context, context_mask, target_mask)
         return prediction, z_target, target_mask if z_target.dim() == 3 else None
 
@@ -48,5 +53,13 @@ class JEPAModule(nn.Module):
                     yield f"{prefix}.{name}", param
 
     def embed(self, x):
-        """Target-encoder embedding of whole inputs, ``(batch_size, ...)``."""
-        return self.target_encoder(x, None)
+        """Target-encoder embedding of whole inputs, ``(batch_size, ...)``.
+
+        Missing values (NaN) are hidden from the encoder as tokens it may
+        not see (the ``missing`` map), never read as numbers.
+        """
+        nan = torch.isnan(x)
+        if self.missing is None or not bool(nan.any()):
+            return self.target_encoder(x, None)
+        observed = ~self.missing(nan)
+        return self.target_encoder(torch.nan_to_num(x, nan=0.0), observed)

@@ -89,7 +89,9 @@ class PatchTokens(nn.Module):
             self.proj = nn.Linear(channels * patch_size ** len(spatial), dim)
 
     def forward(self, x, mask=None):
-        batch_size, p = len(x), self.patch_size
+        # x.shape[0], not len(x): the batch size stays symbolic under
+        # torch.export (a dynamic batch dimension)
+        batch_size, p = x.shape[0], self.patch_size
         x = x.reshape(batch_size, *self.input_shape)
         # F.pad takes the last axis first
         x = F.pad(x, [v for pad in reversed(self.padding) for v in (0, pad)])
@@ -172,7 +174,7 @@ class TokenEncoder(nn.Module):
         return z.new_zeros(h.shape[0], h.shape[1], z.shape[-1]).scatter(1, index, z)
 
     def _encode(self, h, padding):
-        batch_size = len(h)
+        batch_size = h.shape[0]
         if self.n_registers:
             h = torch.cat([self.registers.expand(batch_size, -1, -1), h], dim=1)
             if padding is not None:

@@ -32,7 +32,7 @@ from ._diagnostics import embedding_stats
 from ._ema import momentum_at, update_momentum
 from ._inference import embed
 from ._losses import JEPALoss
-from ._masks import MaskCollator
+from ._masks import MaskCollator, MissingTokens
 
 __all__ = ["BatchLoader", "JEPANet", "PlainPrintLog", "fused_adamw_kwargs", "make_net"]
 
@@ -87,7 +87,8 @@ def make_net(config, module, seeds, sample, device, *, options, callbacks=()):
 
 def collator(config, seed, masking=None):
     """A :class:`MaskCollator` of ``config``'s masks (or ``masking``)."""
-    return MaskCollator(masking or config.masking, config.grid, seed)
+    missing = MissingTokens(config.shape, config.grid)
+    return MaskCollator(masking or config.masking, config.grid, seed, missing)
 
 
 def _callbacks(config, sample, options, extra):

@@ -26,13 +26,16 @@ from ._config import (
     with_schedule,
 )
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
+from ._export import JEPAEncoder
 from ._inference import embed, embed_chunk, eval_mode, predictability
 from ._losses import LOSSES
+from ._persistence import InconsistentVersionWarning, net_state, restore_net
 from ._projection import fit_projection, project
 from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
 from ._seeds import Seeds
 from ._training import ArrayDataset, collator, make_net
-from ._validation import check_numeric_columns
+from ._validation import check_numeric_columns, check_observed
+from ._version import __version__
 
 __all__ = ["JEPATransformer"]
 
@@ -533,6 +536,42 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             chunks = (x_std for _, x_std in self._standardized_chunks(X))
             return predictability(self.net_, chunks, masks)
 
+    def to_torch(self) -> JEPAEncoder:
+        """The trained encoder as a plain torch module, on the CPU.
+
+        Standardisation, the target encoder in eval mode, pooling and
+        projection in one :class:`torch.nn.Module` whose output equals
+        ``transform`` (float64, up to float rounding of the batch shape),
+        for a torch serving stack. It exports with a dynamic batch size:
+        ``torch.export.export(module, (x,), dynamic_shapes=({0: batch},))``
+        with ``batch = torch.export.Dim("batch")``, and to ONNX with
+        ``torch.onnx.export``.
+
+        Returns
+        -------
+        encoder : JEPAEncoder
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_jepa import JEPATransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> jepa = JEPATransformer(8, max_iter=1, random_state=0).fit(X)
+        >>> encoder = jepa.to_torch()
+        >>> Z = encoder(torch.from_numpy(X[:5])).numpy()
+        >>> Z.shape, bool(np.allclose(Z, jepa.transform(X[:5]), atol=1e-5))
+        ((5, 8), True)
+        """
+        check_is_fitted(self, "net_")
+        return JEPAEncoder(
+            self.net_.module_.target_encoder,
+            self.mean_,
+            self.scale_,
+            self.config_.pooling,
+            self.projection_,
+        ).cpu()
+
     # -- fitting -----------------------------------------------------------
 
     def _fit(self, X, *, epochs, start_over, hold_out=True):
@@ -553,6 +592,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 X_train = X_std
                 self.net_.train_split = None
             self.net_.partial_fit(X_train, epochs=epochs)
+            # the trained module rests in eval mode (the next training batch
+            # switches it back)
+            self.net_.module_.eval()
             self._fit_projection(X_std)
         self._set_fitted_attributes(n_before, epochs)
         return self
@@ -617,13 +659,16 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _validate_input(self, X, reset):
         check_numeric_columns(X)
-        return validate_data(
+        X = validate_data(
             self,
             X,
             reset=reset,
             dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
+            ensure_all_finite="allow-nan",
         )
+        check_observed(X)
+        return X
 
     def _n_valid(self, n_samples):
         return min(
@@ -716,6 +761,37 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         for start in range(0, len(X), batch_size):
             yield start, self._standardize(X[start : start + batch_size])
 
+    # -- persistence -------------------------------------------------------
+
+    def __getstate__(self):
+        # The skorch net travels as plain data (weights, optimizer state,
+        # history): pickles hold no torch pickles, and skops sees only
+        # arrays, built-ins and a few sklearn-jepa types.
+        # a copy: object.__getstate__ returns the instance's own __dict__
+        state = dict(super().__getstate__())
+        if "net_" in state:
+            state["net_"] = net_state(self.net_)
+            state.pop("history_", None)
+        state["_sklearn_jepa_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        net = state.pop("net_", None)
+        version = state.pop("_sklearn_jepa_version", None)
+        super().__setstate__(state)
+        if version is not None and version != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    component="sklearn-jepa", original=version, current=__version__
+                ),
+                stacklevel=2,
+            )
+        if net is not None:
+            options = {name: getattr(self, name) for name in _TRAINING_OPTIONS}
+            self.net_ = restore_net(self, net, options, self.callbacks or ())
+            self.history_ = self.net_.history
+
     @property
     def _n_features_out(self):
         return self.n_components_
@@ -723,6 +799,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = True
         return tags
 
 
@@ -734,12 +811,17 @@ def _standardization(X, config):
     pixels up to 40 standard deviations (digits) and distort the image the
     convolution stem sees. Constant features or channels get a scale of 1.
     """
-    if config.kind == "table":
-        mean, scale = X.mean(axis=0), X.std(axis=0)
-    else:
-        per_channel = X.reshape(len(X), config.shape[0], -1)
-        n_per_channel = per_channel.shape[2]
-        mean = np.repeat(per_channel.mean(axis=(0, 2)), n_per_channel)
-        scale = np.repeat(per_channel.std(axis=(0, 2)), n_per_channel)
+    with warnings.catch_warnings():
+        # a feature or channel with no observed value: mean 0, scale 1
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if config.kind == "table":
+            mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        else:
+            per_channel = X.reshape(len(X), config.shape[0], -1)
+            n_per_channel = per_channel.shape[2]
+            mean = np.repeat(np.nanmean(per_channel, axis=(0, 2)), n_per_channel)
+            scale = np.repeat(np.nanstd(per_channel, axis=(0, 2)), n_per_channel)
+    mean = np.nan_to_num(mean, nan=0.0)
+    scale = np.nan_to_num(scale, nan=1.0)
     scale = np.where(scale > 1e-12 * (1 + np.abs(mean)), scale, 1.0)
     return mean, scale

@@ -1,0 +1,155 @@
+"""Persistence without torch pickles (sklearn_jepa._persistence), skops, save/load."""
+
+import pickle
+import warnings
+
+import joblib
+import pytest
+import torch
+from _custom_parts import TinyEncoder
+from numpy.testing import assert_array_equal
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from sklearn_jepa import InconsistentVersionWarning, JEPATransformer, load, save
+
+KINDS = {
+    "table": dict(),
+    "feature-tokens": dict(encoder="transformer", n_heads=2),
+    "image": dict(input_shape=(8, 8), n_heads=2),
+    "signal": dict(input_shape=(64,)),
+}
+
+
+@pytest.fixture(params=list(KINDS), ids=list(KINDS))
+def fitted_kind(request, tiny, X):
+    params = {**tiny, **KINDS[request.param]}
+    return JEPATransformer(**params, random_state=0).fit(X[:200]), X[:200]
+
+
+def test_pickle_holds_no_skorch_net_and_training_continues_identically(fitted_kind):
+    jepa, X = fitted_kind
+    blob = pickle.dumps(jepa)
+    assert b"skorch.net" not in blob and b"JEPANet" not in blob
+    loaded = pickle.loads(blob)
+    assert_array_equal(loaded.transform(X), jepa.transform(X))
+    assert loaded.history_[:, "train_loss"] == jepa.history_[:, "train_loss"]
+    assert loaded.config_ == jepa.config_
+    # weights, optimizer moments, schedules and generators all came back:
+    # one more pass gives bit-identical results
+    jepa.partial_fit(X)
+    loaded.partial_fit(X)
+    assert_array_equal(loaded.transform(X), jepa.transform(X))
+
+
+def test_save_and_load_round_trip(fitted_kind, tmp_path):
+    jepa, X = fitted_kind
+    path = tmp_path / "jepa.pt"
+    save(jepa, path)
+    # only strings and tensors: torch's weights-only unpickler accepts it
+    payload = torch.load(path, weights_only=True)
+    assert payload["format"] == "sklearn-jepa"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load(path)
+    assert_array_equal(loaded.transform(X), jepa.transform(X))
+    assert loaded.get_params() == jepa.get_params()
+    assert loaded.config_ == jepa.config_
+    assert loaded.n_iter_ == jepa.n_iter_
+    jepa.partial_fit(X)
+    loaded.partial_fit(X)
+    assert_array_equal(loaded.transform(X), jepa.transform(X))
+
+
+def test_loading_leaves_the_global_torch_generator_alone(fitted_kind, tmp_path):
+    jepa, _ = fitted_kind
+    save(jepa, tmp_path / "jepa.pt")
+    blob = pickle.dumps(jepa)
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    load(tmp_path / "jepa.pt")
+    pickle.loads(blob)
+    assert torch.equal(torch.rand(2), expected)
+
+
+def test_save_refuses_what_it_cannot_write_without_pickles(tiny, X, tmp_path):
+    custom = JEPATransformer(n_components=4, max_iter=1, encoder=TinyEncoder(64))
+    with pytest.raises(TypeError, match="custom encoders"):
+        save(custom.fit(X), tmp_path / "custom.pt")
+    with pytest.raises(Exception, match="not fitted"):
+        save(JEPATransformer(), tmp_path / "unfitted.pt")
+
+
+def test_files_from_other_versions_warn(fitted_kind, tmp_path):
+    jepa, X = fitted_kind
+    path = tmp_path / "jepa.pt"
+    save(jepa, path)
+    payload = torch.load(path, weights_only=True)
+    payload["versions"] = payload["versions"].replace(
+        '"torch": "', '"torch": "1.0-other-'
+    )
+    torch.save(payload, path)
+    with pytest.warns(InconsistentVersionWarning, match="saved with torch 1.0-other"):
+        loaded = load(path)
+    assert_array_equal(loaded.transform(X), jepa.transform(X))
+    state = jepa.__getstate__()
+    state["_sklearn_jepa_version"] = "0.0.1"
+    twin = JEPATransformer.__new__(JEPATransformer)
+    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.0.1"):
+        twin.__setstate__(state)
+
+
+def test_load_rejects_other_files(tmp_path):
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not an sklearn-jepa model file"):
+        load(tmp_path / "other.pt")
+
+
+def test_joblib_round_trip_of_a_pipeline(fitted_kind, digits, tmp_path):
+    X, y = digits
+    pipe = make_pipeline(
+        JEPATransformer(4, hidden_size=16, max_iter=1, random_state=0),
+        LogisticRegression(max_iter=200),
+    ).fit(X, y)
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    assert_array_equal(
+        joblib.load(tmp_path / "pipe.joblib").predict_proba(X), pipe.predict_proba(X)
+    )
+
+
+SKOPS_TRUSTED = [
+    "sklearn_jepa._config.JEPAConfig",
+    "sklearn_jepa._masks.FeatureMask",
+    "sklearn_jepa._seeds.Seeds",
+    "sklearn_jepa._transformer.JEPATransformer",
+]
+
+
+def test_skops_round_trip_with_a_short_trusted_list(digits, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = digits
+    pipe = make_pipeline(
+        JEPATransformer(4, hidden_size=16, max_iter=1, random_state=0),
+        LogisticRegression(max_iter=200),
+    ).fit(X, y)
+    path = tmp_path / "pipe.skops"
+    sio.dump(pipe, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert sorted(untrusted) == SKOPS_TRUSTED
+    loaded = sio.load(path, trusted=untrusted)
+    assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    assert_array_equal(loaded[0].transform(X), pipe[0].transform(X))
+
+
+@pytest.mark.parametrize("kind", ["image", "signal"])
+def test_skops_trusted_list_per_data_kind(kind, tiny, X, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    jepa = JEPATransformer(**tiny, **KINDS[kind], random_state=0).fit(X[:100])
+    path = tmp_path / "jepa.skops"
+    sio.dump(jepa, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    mask = {"image": "MultiBlockMask", "signal": "SpanMask"}[kind]
+    assert f"sklearn_jepa._masks.{mask}" in untrusted and len(untrusted) == 4
+    loaded = sio.load(path, trusted=untrusted)
+    assert_array_equal(loaded.transform(X[:100]), jepa.transform(X[:100]))
