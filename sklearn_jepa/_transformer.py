@@ -75,7 +75,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     Inputs are standardised internally with the training mean and standard
     deviation, so no scaler is needed in front: per feature for tables, per
     channel for images and signals (per-pixel scaling would magnify rarely
-    used border pixels and distort the image).
+    used border pixels and distort the image). Missing values (``NaN``) are
+    hidden features, tokens or time steps, never imputed numbers.
+
+    A fitted transformer pickles without torch pickles inside, stores with
+    skops, saves to a weights-only file (:func:`save`) and gives its encoder
+    as a plain torch module (:meth:`to_torch`).
 
     Every ``"auto"`` and ``None`` below is resolved once at ``fit``; the
     fitted ``config_`` shows what was chosen. A parameter that has no effect
@@ -448,7 +453,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows; NaN, inf and non-numeric values are rejected.
+            Training rows. ``NaN`` marks a missing value, read as a hidden
+            feature (never in the context, never a target); inf, rows with
+            no observed value and non-numeric values are rejected.
         y : None
             Ignored; present for API consistency.
 

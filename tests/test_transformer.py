@@ -197,7 +197,16 @@ def test_jepa_n_threads_is_restored(small, digits):
         (sp.csr_matrix(np.eye(3)), TypeError, "Sparse data"),
         (np.ones((1, 3)), ValueError, "1 sample"),
     ],
-    ids=["all-nan-row", "inf", "strings", "no-rows", "no-columns", "1d", "sparse", "1-row"],
+    ids=[
+        "all-nan-row",
+        "inf",
+        "strings",
+        "no-rows",
+        "no-columns",
+        "1d",
+        "sparse",
+        "1-row",
+    ],
 )
 def test_jepa_fit_rejects_bad_input(small, bad, error, match):
     with pytest.raises(error, match=match):
