@@ -1,6 +1,7 @@
 """sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
 
 from ._conv import ConvPredictor, DilatedConvEncoder
+from ._dask import transform_dask
 from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
 from ._display import TrainingDisplay
 from ._encoders import MLPEncoder, MLPPredictor
@@ -29,4 +30,5 @@ __all__ = [
     "embedding_stats",
     "load",
     "save",
+    "transform_dask",
 ]

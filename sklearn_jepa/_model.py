@@ -35,11 +35,31 @@ class JEPAModule(nn.Module):
         ``observed`` (bool ``(batch_size, n_tokens)``, only when the batch
         has missing values) hides missing tokens from the target encoder.
         """
-        z_context = self.encoder(x, context_mask)
         with torch.no_grad():
             z_target = self.target_encoder(x, observed)
-        prediction = self.predictor(z_context, context_mask, target_mask)
+        online = self.__dict__.get("_parallel") or self.online
+        prediction = online(x, context_mask, target_mask)
         return prediction, z_target, target_mask if z_target.dim() == 3 else None
+
+    @property
+    def online(self):
+        """The trained branch, encoder then predictor, as one module.
+
+        Built on access and not registered, so state dicts keep their keys;
+        data-parallel training wraps it in DDP (:meth:`use_parallel`).
+        """
+        return _Online(self.encoder, self.predictor)
+
+    def use_parallel(self, parallel):
+        """Route the trained branch through ``parallel`` (a DDP wrapper), or
+        back to the plain modules with ``None``."""
+        self.__dict__["_parallel"] = parallel
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state = dict(state)
+        state.pop("_parallel", None)  # a DDP wrapper does not travel
+        return state
 
     def online_named_parameters(self):
         """``(name, parameter)`` of the online encoder and the predictor.
@@ -63,3 +83,16 @@ class JEPAModule(nn.Module):
             return self.target_encoder(x, None)
         observed = ~self.missing(nan)
         return self.target_encoder(torch.nan_to_num(x, nan=0.0), observed)
+
+
+class _Online(nn.Module):
+    """Encoder then predictor: what the optimizer trains (and DDP wraps)."""
+
+    def __init__(self, encoder, predictor):
+        super().__init__()
+        self.encoder = encoder
+        self.predictor = predictor
+
+    def forward(self, x, context_mask, target_mask):
+        z_context = self.encoder(x, context_mask)
+        return self.predictor(z_context, context_mask, target_mask)

@@ -37,6 +37,7 @@ class Seeds:
         "split",  # early-stopping hold-out
         "projection",  # rows and randomized SVD of the projection
         "call",  # torch's global generator during each training call
+        "shard",  # data-parallel fits: which rows each rank trains on
     )
 
     @classmethod

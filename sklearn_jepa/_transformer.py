@@ -26,6 +26,7 @@ from ._config import (
     with_schedule,
 )
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
+from ._distributed import distributed_context, wrap_online
 from ._export import JEPAEncoder
 from ._inference import embed, embed_chunk, eval_mode, predictability
 from ._losses import LOSSES
@@ -582,31 +583,62 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     # -- fitting -----------------------------------------------------------
 
     def _fit(self, X, *, epochs, start_over, hold_out=True):
-        """Train for ``epochs`` passes (``None``: ``config_.max_iter``)."""
+        """Train for ``epochs`` passes (``None``: ``config_.max_iter``).
+
+        Under a launcher (``torchrun``: ``WORLD_SIZE > 1``) every rank trains
+        on its shard of the rows, data parallel (``_distributed``).
+        """
         device = resolve_device(self.device) if start_over else self.net_.device
-        with torch_threads(self._n_threads(device)), forked_rng(device):
-            if start_over:
-                self._initialize(X, device)
-            if epochs is None:
-                epochs = self.config_.max_iter
-            n_before = len(self.net_.history)
-            torch.manual_seed(self._seeds.seed("call", n_before))
-            X_std = self._standardize(X)
-            if hold_out and self.early_stopping:
-                X_train, X_valid = self._split(X_std)
-                self.net_.train_split = predefined_split(ArrayDataset(X_valid))
-            else:
-                X_train = X_std
-                self.net_.train_split = None
-            self.net_.partial_fit(X_train, epochs=epochs)
-            # the trained module rests in eval mode (the next training batch
-            # switches it back)
-            self.net_.module_.eval()
-            self._fit_projection(X_std)
+        with distributed_context(device) as world:
+            if world.active:
+                self._check_distributed(X, world)
+                device = world.device(device)
+            with torch_threads(self._n_threads(device)), forked_rng(device):
+                if start_over:
+                    self._initialize(X, device, world)
+                if epochs is None:
+                    epochs = self.config_.max_iter
+                n_before = len(self.net_.history)
+                torch.manual_seed(self._seeds.seed("call", n_before))
+                X_std = self._standardize(X)
+                if hold_out and self.early_stopping:
+                    X_train, X_valid = self._split(X_std)
+                    self.net_.train_split = predefined_split(ArrayDataset(X_valid))
+                else:
+                    X_train = X_std
+                    self.net_.train_split = None
+                self._train(X_train, epochs, world, device)
+                self._fit_projection(X_std)
         self._set_fitted_attributes(n_before, epochs)
         return self
 
-    def _initialize(self, X, device):
+    def _train(self, X_train, epochs, world, device):
+        """``epochs`` passes of the skorch net; data parallel across ``world``."""
+        if world.active:
+            rng = self._seeds.rng("shard", len(self.net_.history))
+            X_train = X_train[world.shard(len(X_train), rng)]
+            self.net_.batch_size = max(1, self.config_.batch_size // world.world_size)
+            wrap_online(self.net_.module_, device)
+        try:
+            self.net_.partial_fit(X_train, epochs=epochs)
+        finally:
+            if world.active:
+                self.net_.module_.use_parallel(None)
+                self.net_.batch_size = self.config_.batch_size
+        # the trained module rests in eval mode (the next training batch
+        # switches it back)
+        self.net_.module_.eval()
+
+    def _check_distributed(self, X, world):
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping=True is not supported in a distributed fit yet "
+                "(the ranks would have to agree on the validation loss); set "
+                "max_iter instead."
+            )
+        world.check_same_data(X)
+
+    def _initialize(self, X, device, world):
         """Resolve the configuration, build the module and its skorch net."""
         params = self._params()
         self._seeds = Seeds.from_random_state(self.random_state)
@@ -623,6 +655,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             flops = self._step_flops(config, module, n_train)
         self.config_ = with_schedule(config, params, n_train, flops)
         options = {name: params[name] for name in _TRAINING_OPTIONS}
+        if not world.is_main:
+            options["verbose"] = 0  # one log per fit: rank 0's
         self.net_ = make_net(
             self.config_,
             module,
@@ -632,6 +666,16 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             options=options,
             callbacks=self.callbacks or (),
         )
+        if world.active:
+            # each rank shuffles and masks its own shard differently
+            net = self.net_
+            net.iterator_train__generator.manual_seed(
+                self._seeds.seed("shuffle", world.rank)
+            )
+            net.iterator_train__collate_fn.seed = self._seeds.seed(
+                "train_masks", world.rank
+            )
+            net.iterator_train__collate_fn.reset()
 
     def _params(self):
         """``get_params()`` with the deprecated aliases mapped to new names."""
