@@ -24,7 +24,7 @@ def transform_dask(estimator, X):
 
     Returns
     -------
-    X_new : dask array of shape (n_samples, n_components_)
+    X_new : dask array of shape (n_samples, n_components)
 
     Examples
     --------

@@ -282,15 +282,15 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Lowest training loss, or lowest validation loss with early stopping.
     n_iter_ : int
         Number of epochs run.
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (n_features,)
         Mean subtracted from each feature (for images and signals, the mean
         of the feature's channel).
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (n_features,)
         Standard deviation each feature is divided by (per channel for images
         and signals; 1 where it is zero).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during ``fit`` (only when they are strings).
 
     See Also
@@ -504,8 +504,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
-            Same floating dtype as ``X`` (float64 for integer input).
+        X_new : ndarray of shape (n_samples, n_components)
+            ``n_components_`` columns, in the floating dtype of ``X``
+            (float64 for integer input).
         """
         check_is_fitted(self, "net_")
         X = self._validate_input(X, reset=False)
