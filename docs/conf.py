@@ -37,7 +37,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     # the long demos (MNIST-1D, aeon) stay scripts; plot_* run at build time
     "filename_pattern": r"/plot_",
-    "ignore_pattern": r"(few_labels|time_series)\.py",
+    "ignore_pattern": r"(^|/)(few_labels|time_series)\.py$",
     "download_all_examples": False,
     "remove_config_comments": True,
     "abort_on_example_error": True,
