@@ -37,8 +37,14 @@ class JEPAModule(nn.Module):
         """
         with torch.no_grad():
             z_target = self.target_encoder(x, observed)
-        online = self.__dict__.get("_parallel") or self.online
-        prediction = online(x, context_mask, target_mask)
+        parallel = self.__dict__.get("_parallel")
+        if parallel is not None:
+            prediction = parallel(x, context_mask, target_mask)
+        else:
+            # called every batch: no wrapper module is built here
+            prediction = _predict(
+                self.encoder, self.predictor, x, context_mask, target_mask
+            )
         return prediction, z_target, target_mask if z_target.dim() == 3 else None
 
     @property
@@ -94,5 +100,10 @@ class _Online(nn.Module):
         self.predictor = predictor
 
     def forward(self, x, context_mask, target_mask):
-        z_context = self.encoder(x, context_mask)
-        return self.predictor(z_context, context_mask, target_mask)
+        return _predict(self.encoder, self.predictor, x, context_mask, target_mask)
+
+
+def _predict(encoder, predictor, x, context_mask, target_mask):
+    """The predictor's output for the encoder's embedding of the context."""
+    z_context = encoder(x, context_mask)
+    return predictor(z_context, context_mask, target_mask)

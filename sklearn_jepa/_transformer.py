@@ -655,7 +655,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if params["max_iter"] is None:
             flops = self._step_flops(config, module, n_train)
         self.config_ = with_schedule(config, params, n_train, flops)
-        options = {name: params[name] for name in _TRAINING_OPTIONS}
+        options = self._training_options()
         if not world.is_main:
             options["verbose"] = 0  # one log per fit: rank 0's
         self.net_ = make_net(
@@ -677,6 +677,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "train_masks", world.rank
             )
             net.iterator_train__collate_fn.reset()
+
+    def _training_options(self):
+        """The parameters :func:`make_net` reads (loss, optimizer, clipping,
+        early stopping, bf16, verbose), for a fresh or a restored net."""
+        return {name: getattr(self, name) for name in _TRAINING_OPTIONS}
 
     def _params(self):
         """``get_params()`` with the deprecated aliases mapped to new names."""
@@ -840,8 +845,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 stacklevel=2,
             )
         if net is not None:
-            options = {name: getattr(self, name) for name in _TRAINING_OPTIONS}
-            self.net_ = restore_net(self, net, options, self.callbacks or ())
+            self.net_ = restore_net(
+                self, net, self._training_options(), self.callbacks or ()
+            )
             self.history_ = self.net_.history
 
     @property
