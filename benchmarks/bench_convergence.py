@@ -60,9 +60,10 @@ class ProbeCurve(Callback):
         if epoch not in self.checkpoints:
             return
         X_train, X_test, y_train, y_test = self.split
-        est = self.estimator
-        Z_train = embed(net, est._standardize(X_train), est.batch_size, est._pooling)
-        Z_test = embed(net, est._standardize(X_test), est.batch_size, est._pooling)
+        state = self.estimator._state  # the fit in progress
+        size, pooling = state.config.batch_size, state.config.pooling
+        Z_train = embed(net, X_train, size, pooling, standardize=state.standardize)
+        Z_test = embed(net, X_test, size, pooling, standardize=state.standardize)
         pca = PCA(K, random_state=self.seed).fit(Z_train)
         Z_train, Z_test = pca.transform(Z_train), pca.transform(Z_test)
         self.rows.append(

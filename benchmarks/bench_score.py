@@ -49,7 +49,7 @@ def held_out_loss(jepa, X):
     net = jepa.net_
     collate = net.iterator_valid__collate_fn
     collate.reset()
-    X_std = jepa._standardize(X)
+    X_std = jepa._state.standardize(X)
     total, count = 0.0, 0
     net.module_.eval()
     with torch.no_grad():

@@ -27,7 +27,7 @@ from sklearn_jepa._build import build_module
 from sklearn_jepa._config import resolve_config
 from sklearn_jepa._ema import momentum_at, update_momentum
 from sklearn_jepa._losses import JEPALoss
-from sklearn_jepa._training import WarmupCosine, fused_adamw_kwargs
+from sklearn_jepa._training import WarmupCosine, adamw_groups, fused_adamw_kwargs
 
 
 def make_data(n_samples, n_features, seed=0):
@@ -54,10 +54,7 @@ def bare_fit(X, params, seed=0):
     masking, grid = config.masking, config.grid
     named = list(module.online_named_parameters())
     optimizer = torch.optim.AdamW(
-        [
-            {"params": [p for _, p in named if p.ndim > 1]},
-            {"params": [p for _, p in named if p.ndim <= 1], "weight_decay": 0.0},
-        ],
+        adamw_groups(named),
         lr=1e-3,
         weight_decay=0.05,
         # the estimator's optimizer: fused AdamW where torch has it
@@ -157,7 +154,7 @@ def transform_throughput(quick):
     ]:
         X = make_data(n, n_features)
         jepa = JEPATransformer(16, max_iter=1, random_state=0, **extra).fit(X[:2000])
-        X_std = jepa._standardize(X)
+        X_std = jepa._state.standardize(X)
         encoder = jepa.net_.module_.target_encoder.eval()
 
         def bare(X_std=X_std, encoder=encoder, bs=jepa.batch_size):

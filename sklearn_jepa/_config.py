@@ -10,7 +10,6 @@ resolved configuration warns here, and tuples are validated fully.
 """
 
 import math
-import warnings
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
@@ -19,18 +18,15 @@ import torch
 from ._budget import auto_epochs, auto_lr, auto_momentum
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
+from ._warnings import warn
 
 __all__ = ["JEPAConfig", "resolve_config", "resolve_input", "with_schedule"]
 
 KINDS = ("auto", "table", "image", "signal")
 DEFAULT_ENCODERS = {"table": "mlp", "image": "transformer", "signal": "conv"}
 DEFAULT_MASK_RATIO = (0.3, 0.7)
-# Parameters that act only with early_stopping=True, and their defaults.
-EARLY_STOPPING_DEFAULTS = {
-    "validation_fraction": 0.1,
-    "n_iter_no_change": 10,
-    "tol": 1e-4,
-}
+# parameters that act only with early_stopping=True
+EARLY_STOPPING_ONLY = ("validation_fraction", "n_iter_no_change", "tol")
 
 
 @dataclass(frozen=True)
@@ -67,8 +63,13 @@ class JEPAConfig:
     masking : callable
         The masking strategy.
     batch_size : int
-    max_iter, learning_rate, ema_momentum, steps_per_epoch, n_train
+    max_iter, learning_rate, ema_momentum, steps_per_epoch
         The schedule; ``None`` until :func:`with_schedule`.
+    n_train : int or None
+        Training rows the schedule was sized for (steps per epoch).
+    flops_per_step : float or None
+        Cost of one training step, which sizes ``max_iter=None``; kept so a
+        continued fit can re-resolve the schedule when its parameters change.
     """
 
     kind: str
@@ -92,10 +93,18 @@ class JEPAConfig:
     ema_momentum: tuple | None = None
     steps_per_epoch: int | None = None
     n_train: int | None = None
+    flops_per_step: float | None = None
 
     @property
     def n_features(self):
         return math.prod(self.shape)
+
+    @property
+    def pooled_width(self):
+        """Width of one row's pooled embedding (before any projection)."""
+        if self.pooling == "flatten":
+            return math.prod(self.grid) * self.embedding_width
+        return self.embedding_width
 
     @property
     def total_steps(self):
@@ -198,7 +207,7 @@ def check_momentum(momentum):
     return tuple(float(v) for v in values)
 
 
-def resolve_config(params, n_features, custom_encoder=None):
+def resolve_config(params, n_features, custom_encoder=None, defaults=None):
     """The architecture, masks, pooling and batch size of a fit.
 
     Parameters
@@ -209,6 +218,9 @@ def resolve_config(params, n_features, custom_encoder=None):
     custom_encoder : torch.nn.Module, default=None
         The user's encoder, when ``params["encoder"]`` is a module; it is
         probed with one forward pass on zeros (no random numbers drawn).
+    defaults : dict, default=None
+        The estimator's ``__init__`` defaults, to tell which parameters the
+        user set (``None``: do not warn about ineffective parameters).
 
     Returns
     -------
@@ -241,7 +253,8 @@ def resolve_config(params, n_features, custom_encoder=None):
         batch_size=batch_size,
         **arch,
     )
-    _warn_ineffective(params, config)
+    if defaults is not None:
+        _warn_ineffective(params, config, defaults)
     return config
 
 
@@ -249,7 +262,7 @@ def with_schedule(config, params, n_train, flops_per_step=None):
     """``config`` with its epochs, learning rate and EMA momentum ramp.
 
     ``flops_per_step`` (from :func:`sklearn_jepa._budget.step_flops`) is
-    needed only when ``params["max_iter"]`` is ``None``.
+    needed only when ``params["max_iter"]`` is ``None``; it is recorded.
     """
     steps_per_epoch = -(-n_train // config.batch_size)
     max_iter = params["max_iter"]
@@ -270,6 +283,7 @@ def with_schedule(config, params, n_train, flops_per_step=None):
         ema_momentum=momentum,
         steps_per_epoch=steps_per_epoch,
         n_train=n_train,
+        flops_per_step=None if flops_per_step is None else float(flops_per_step),
     )
 
 
@@ -432,7 +446,7 @@ def _resolve_pooling(pooling, arch, spec):
     return "mean" if arch["encoder"] == "custom" or spec.kind == "signal" else "flatten"
 
 
-def _warn_ineffective(params, config):
+def _warn_ineffective(params, config, defaults):
     """Warn about parameters set by the user that this configuration ignores."""
     ignored = []
     if params["mask_ratio"] is not None and (
@@ -458,16 +472,15 @@ def _warn_ineffective(params, config):
             if params[name] is not None:
                 ignored.append((name, "built-in encoders"))
     if not params["early_stopping"]:
-        for name, default in EARLY_STOPPING_DEFAULTS.items():
-            if params[name] != default:
+        for name in EARLY_STOPPING_ONLY:
+            if params[name] != defaults[name]:
                 ignored.append((name, "early_stopping=True"))
     for name, used_with in ignored:
-        warnings.warn(
+        warn(
             f"{name}={params[name]!r} has no effect here: it is used only with "
             f"{used_with} (this fit: a {config.kind} with the {config.encoder} "
             "encoder).",
             UserWarning,
-            stacklevel=6,
         )
 
 

@@ -6,6 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._projection import project
+
 __all__ = ["embed", "embed_chunk", "eval_mode", "pool", "predictability"]
 
 
@@ -52,14 +54,44 @@ def pool(z, pooling):
     return z.flatten(1)
 
 
-def embed(net, X_std, batch_size, pooling):
-    """Pooled embeddings of standardised rows, ``(n_samples, dim)`` float64."""
+def embed(net, X, batch_size, pooling, *, standardize=None, projection=None):
+    """Pooled (and projected) target-encoder embeddings, one chunk at a time.
+
+    The one embedding path: ``transform``, the diagnostics, the projection
+    and the collapse check all call it. Only the output grows with
+    ``n_samples``; the working memory is that of one chunk.
+
+    Parameters
+    ----------
+    net : JEPANet
+    X : ndarray of shape (n_samples, n_features)
+        Standardised rows, or raw rows with ``standardize``.
+    batch_size : int
+        Rows per chunk.
+    pooling : {"mean", "max", "flatten"} or None
+    standardize : callable, default=None
+        Maps a chunk of raw rows to standardised float32 rows.
+    projection : tuple of (ndarray, ndarray) or None, default=None
+        Mean and components (:func:`sklearn_jepa._projection.project`).
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, width)
+        float64, or the floating dtype of ``X`` when ``standardize`` is given
+        (``transform`` keeps the caller's dtype).
+    """
+    out = None
+    dtype = X.dtype if standardize is not None else np.float64
     with eval_mode(net.module_):
-        chunks = [
-            embed_chunk(net, X_std[start : start + batch_size], batch_size, pooling)
-            for start in range(0, len(X_std), batch_size)
-        ]
-    return np.concatenate(chunks).astype(np.float64)
+        for start in range(0, len(X), batch_size):
+            chunk = X[start : start + batch_size]
+            if standardize is not None:
+                chunk = standardize(chunk)
+            Z = project(embed_chunk(net, chunk, batch_size, pooling), projection)
+            if out is None:
+                out = np.empty((len(X), Z.shape[1]), dtype=dtype)
+            out[start : start + len(Z)] = Z
+    return out
 
 
 @torch.no_grad()

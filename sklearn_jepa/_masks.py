@@ -21,7 +21,13 @@ from numbers import Real
 
 import torch
 
-__all__ = ["FeatureMask", "MissingTokens", "MultiBlockMask", "SpanMask"]
+__all__ = [
+    "MASKING_STRATEGIES",
+    "FeatureMask",
+    "MissingTokens",
+    "MultiBlockMask",
+    "SpanMask",
+]
 
 
 class _Strategy:
@@ -251,6 +257,13 @@ class SpanMask(_Strategy):
 
     def __repr__(self):
         return f"SpanMask(n_spans={self.n_spans}, span_scale={self.span_scale})"
+
+
+# the built-in strategies by name: what a saved model may name (the
+# weights-only file format decodes masks through this registry only)
+MASKING_STRATEGIES = {
+    cls.__name__: cls for cls in (FeatureMask, MultiBlockMask, SpanMask)
+}
 
 
 class MissingTokens:

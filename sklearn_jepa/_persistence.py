@@ -1,190 +1,35 @@
-"""Saving a fitted ``JEPATransformer`` without pickling torch or skorch objects.
+"""Saving a fitted ``JEPATransformer`` in a file that holds no pickles.
 
-A fitted estimator is described by its *portable state*: the skorch net is
-replaced by plain data (weights, optimizer state, history, generator states
-and schedule counters as arrays, lists and numbers), from which
-:func:`restore_net` rebuilds an identical net. Three uses:
-
-- ``JEPATransformer.__getstate__``/``__setstate__`` (pickle, joblib, skops):
-  skops then sees only built-in types, arrays and four sklearn-jepa types.
-- :func:`save` / :func:`load`: one file written with ``torch.save`` holding
-  only strings and tensors, read back with ``torch.load(weights_only=True)``:
-  loading never runs code from the file. Parameters and fitted numbers are
-  JSON, decoded through a fixed list of tags, never by importing names.
+A fitted estimator's ``__getstate__`` is plain data: its parameters and its
+fit state (:meth:`sklearn_jepa._state.FitState.state_dict`: weights,
+optimizer state, history, generator and schedule states as arrays, lists and
+numbers; no training row). :func:`save` writes it with ``torch.save`` as
+strings and tensors only, and :func:`load` reads it back with
+``torch.load(weights_only=True)``: loading never runs code from the file.
+The structure is JSON decoded through a fixed set of tags (the codec below),
+never by importing names; masking strategies come from the registry that
+:mod:`sklearn_jepa._masks` supplies.
 """
 
 import json
-import warnings
 
 import numpy as np
+import sklearn
 import torch
-from skorch.history import History
+from sklearn.utils.validation import check_is_fitted
 
-from ._build import build_module
 from ._config import JEPAConfig
-from ._masks import FeatureMask, MultiBlockMask, SpanMask
-from ._runtime import forked_rng
+from ._estimator import JEPATransformer
+from ._masks import MASKING_STRATEGIES
 from ._seeds import Seeds
-from ._training import make_net
 from ._version import __version__
+from ._warnings import InconsistentVersionWarning, warn
 
 __all__ = ["InconsistentVersionWarning", "load", "save"]
 
 FORMAT = "sklearn-jepa"
-FORMAT_VERSION = 1
-_MASKS = {cls.__name__: cls for cls in (FeatureMask, MultiBlockMask, SpanMask)}
-
-
-class InconsistentVersionWarning(UserWarning):
-    """A model saved by another version of sklearn-jepa or torch was loaded.
-
-    As scikit-learn's warning of the same name: the model may load and work,
-    or silently behave differently; refit it with the installed versions when
-    you can.
-    """
-
-    def __init__(self, *, component, original, current):
-        self.component = component
-        self.original = original
-        self.current = current
-
-    def __str__(self):
-        return (
-            f"This model was saved with {self.component} {self.original} and is "
-            f"loaded with {self.current}. It may not behave the same; refit it "
-            "with the installed version where you can."
-        )
-
-
-# -- the net as plain data ---------------------------------------------------
-
-
-def net_state(net):
-    """Everything of a trained :class:`JEPANet` that is not rebuilt from params."""
-    callbacks = dict(net.callbacks_)
-    schedules = callbacks["schedules"]
-    return {
-        "module": {
-            name: tensor.detach().cpu().numpy().copy()
-            for name, tensor in net.module_.state_dict().items()
-        },
-        "optimizer": _optimizer_to_plain(net.optimizer_.state_dict()),
-        "history": _plain(net.history.to_list()),
-        "generators": {
-            "shuffle": _generator_state(net.iterator_train__generator),
-            "train_masks": _generator_state(net.iterator_train__collate_fn.generator),
-        },
-        "schedules": {
-            "step": int(getattr(schedules, "step_", 0)),
-            "segment_start": getattr(schedules, "segment_start_", None),
-        },
-        "device": str(net.device),
-        "interrupted": bool(getattr(net, "interrupted_", False)),
-    }
-
-
-def restore_net(estimator, state, options, callbacks):
-    """An initialised net of ``estimator.config_`` holding ``state``."""
-    device = state["device"]
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        warnings.warn(
-            f"The model was trained on {device} but CUDA is not available; it "
-            "is loaded on the CPU.",
-            UserWarning,
-            stacklevel=4,
-        )
-        device = "cpu"
-    custom = estimator.encoder if estimator.config_.encoder == "custom" else None
-    # building draws initial weights; they are overwritten, and the user's
-    # global torch generator must not move
-    with forked_rng(device):
-        module = build_module(estimator.config_, custom)
-        net = make_net(
-            estimator.config_,
-            module,
-            estimator._seeds,
-            estimator._sample,
-            device,
-            options=options,
-            callbacks=callbacks,
-        )
-    weights = {
-        name: torch.from_numpy(np.array(v)) for name, v in state["module"].items()
-    }
-    net.module_.load_state_dict(weights)
-    net.module_.eval()
-    net.optimizer_.load_state_dict(_optimizer_from_plain(state["optimizer"]))
-    net.history = History(state["history"])
-    generators = state["generators"]
-    net.iterator_train__generator.set_state(_as_byte_tensor(generators["shuffle"]))
-    net.iterator_train__collate_fn.generator.set_state(
-        _as_byte_tensor(generators["train_masks"])
-    )
-    schedules = dict(net.callbacks_)["schedules"]
-    schedules.step_ = state["schedules"]["step"]
-    if state["schedules"]["segment_start"] is not None:
-        schedules.segment_start_ = state["schedules"]["segment_start"]
-    net.interrupted_ = state["interrupted"]
-    return net
-
-
-def _generator_state(generator):
-    return generator.get_state().numpy().copy()
-
-
-def _as_byte_tensor(array):
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.uint8))
-
-
-def _optimizer_to_plain(state_dict):
-    """Tensors to arrays, integer keys to strings (skops and JSON want str keys)."""
-    return {
-        "state": {
-            str(index): {
-                key: value.detach().cpu().numpy().copy()
-                if torch.is_tensor(value)
-                else value
-                for key, value in entry.items()
-            }
-            for index, entry in state_dict["state"].items()
-        },
-        "param_groups": [_plain(group) for group in state_dict["param_groups"]],
-    }
-
-
-def _optimizer_from_plain(plain):
-    groups = []
-    for group in plain["param_groups"]:
-        group = dict(group)
-        for key, value in group.items():
-            if key != "params" and isinstance(value, list):
-                group[key] = tuple(value)  # betas
-        groups.append(group)
-    return {
-        "state": {
-            int(index): {
-                key: torch.from_numpy(np.array(value))
-                if isinstance(value, np.ndarray)
-                else value
-                for key, value in entry.items()
-            }
-            for index, entry in plain["state"].items()
-        },
-        "param_groups": groups,
-    }
-
-
-def _plain(value):
-    """Numbers, strings, lists and str-keyed dicts only (numpy scalars too)."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if torch.is_tensor(value):
-        return value.item() if value.dim() == 0 else value.tolist()
-    return value
+# 2: the fit state under "_state" (0.3); 1: the net under "net_" (0.2)
+FORMAT_VERSION = 2
 
 
 # -- the safe file format ----------------------------------------------------
@@ -217,8 +62,6 @@ def save(estimator, path):
     >>> bool((load(path).transform(X) == jepa.transform(X)).all())
     True
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(estimator, "net_")
     arrays = {}
     meta = _encode(estimator.__getstate__(), arrays, "state")
@@ -250,8 +93,6 @@ def load(path):
     -------
     estimator : JEPATransformer
     """
-    from ._transformer import JEPATransformer
-
     payload = torch.load(path, weights_only=True, map_location="cpu")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path!s} is not an sklearn-jepa model file.")
@@ -271,8 +112,6 @@ def load(path):
 
 
 def _versions():
-    import sklearn
-
     return {
         "sklearn_jepa": __version__,
         "torch": torch.__version__,
@@ -284,13 +123,12 @@ def _warn_versions(saved):
     current = _versions()
     for component in ("sklearn_jepa", "torch"):
         if saved.get(component) != current[component]:
-            warnings.warn(
+            warn(
                 InconsistentVersionWarning(
                     component=component.replace("_", "-"),
                     original=saved.get(component),
                     current=current[component],
-                ),
-                stacklevel=3,
+                )
             )
 
 
@@ -321,7 +159,7 @@ def _encode(value, arrays, key):
         return {"__config__": _encode(dict(vars(value)), arrays, key)}
     if isinstance(value, Seeds):
         return {"__seeds__": value.entropy}
-    if type(value) in _MASKS.values():
+    if type(value) in MASKING_STRATEGIES.values():
         return {
             "__mask__": type(value).__name__,
             "params": _encode(dict(vars(value)), arrays, key),
@@ -355,7 +193,8 @@ def _decode(value, arrays):
     if tag == "__seeds__":
         return Seeds(int(content))
     if tag == "__mask__":
-        strategy = _MASKS[content].__new__(_MASKS[content])
+        cls = MASKING_STRATEGIES[content]
+        strategy = cls.__new__(cls)
         vars(strategy).update(_decode(rest[0][1], arrays))
         return strategy
     if tag == "__random_state__":

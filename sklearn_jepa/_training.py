@@ -2,9 +2,9 @@
 
 skorch owns the loop, history, callbacks, progress display and devices; this
 module overrides single links of its chain (dataset, optimizer, loss) and adds
-the callbacks that JEPA needs: the per-step schedules with the EMA update, and
-the collapse diagnostics. :func:`make_net` builds the net a configuration
-describes.
+the callbacks that JEPA needs: the learning-rate schedule, the EMA update of
+the target encoder and the collapse diagnostics, each holding its own state.
+:func:`make_net` builds the net a configuration describes.
 
 skorch internals relied on (one each, tested in ``tests/test_training.py``
 against the supported range in ``pyproject.toml``): ``NeuralNet._set_training``
@@ -15,7 +15,6 @@ against the supported range in ``pyproject.toml``): ``NeuralNet._set_training``
 import math
 import re
 import sys
-from functools import partial
 
 import numpy as np
 import torch
@@ -27,17 +26,41 @@ from skorch.callbacks import (
     PrintLog,
     ProgressBar,
 )
+from skorch.helper import predefined_split
+from skorch.history import History
+from skorch.utils import noop
 
 from ._diagnostics import embedding_stats
 from ._ema import momentum_at, update_momentum
 from ._inference import embed
 from ._losses import JEPALoss
 from ._masks import MaskCollator, MissingTokens
+from ._portable import (
+    as_byte_tensor,
+    generator_state,
+    optimizer_from_plain,
+    optimizer_to_plain,
+    plain,
+    tensors_from_arrays,
+    tensors_to_arrays,
+)
 
-__all__ = ["BatchLoader", "JEPANet", "PlainPrintLog", "fused_adamw_kwargs", "make_net"]
+__all__ = [
+    "BatchLoader",
+    "JEPANet",
+    "PlainPrintLog",
+    "adamw_groups",
+    "diagnostic_rows",
+    "fused_adamw_kwargs",
+    "make_net",
+]
+
+# rows whose embeddings the diagnostics follow: enough for a stable effective
+# rank, one small SVD
+N_DIAGNOSTIC_ROWS = 256
 
 
-def make_net(config, module, seeds, sample, device, *, options, callbacks=()):
+def make_net(config, module, seeds, device, *, options, callbacks=(), rank=0):
     """The initialised :class:`JEPANet` that trains ``module`` as ``config`` says.
 
     Parameters
@@ -46,8 +69,6 @@ def make_net(config, module, seeds, sample, device, *, options, callbacks=()):
         With its schedule resolved.
     module : JEPAModule
     seeds : Seeds
-    sample : ndarray of shape (n_rows, n_features)
-        Standardised rows whose embeddings the diagnostics follow.
     device : str or torch.device
     options : dict
         The estimator's training options: ``loss``, ``weight_decay``,
@@ -55,8 +76,13 @@ def make_net(config, module, seeds, sample, device, *, options, callbacks=()):
         ``n_iter_no_change``, ``tol``, ``bf16``, ``verbose``.
     callbacks : sequence of skorch callbacks
         Appended after the built-in ones.
+    rank : int, default=0
+        This process's rank in a data-parallel fit: each rank shuffles and
+        masks its shard with its own streams (rank 0 with the streams of a
+        single-process fit), and only rank 0 prints.
     """
-    verbose = options["verbose"]
+    verbose = options["verbose"] if rank == 0 else 0
+    key = () if rank == 0 else (rank,)
     net = JEPANet(
         module=module,
         criterion=JEPALoss(options["loss"]),
@@ -70,12 +96,14 @@ def make_net(config, module, seeds, sample, device, *, options, callbacks=()):
         iterator_train=BatchLoader,
         iterator_valid=BatchLoader,
         iterator_train__shuffle=True,
-        iterator_train__generator=torch.Generator().manual_seed(seeds.seed("shuffle")),
-        iterator_train__collate_fn=collator(config, seeds.seed("train_masks")),
+        iterator_train__generator=torch.Generator().manual_seed(
+            seeds.seed("shuffle", *key)
+        ),
+        iterator_train__collate_fn=collator(config, seeds.seed("train_masks", *key)),
         iterator_valid__collate_fn=collator(config, seeds.seed("valid_masks")),
         # the same validation masks every epoch: comparable validation losses
         iterator_valid__replay=True,
-        callbacks=_callbacks(config, sample, options, callbacks),
+        callbacks=_callbacks(config, seeds, {**options, "verbose": verbose}, callbacks),
         device=device,
         autocast_bf16=options["bf16"],
         verbose=verbose,
@@ -91,18 +119,27 @@ def collator(config, seed, masking=None):
     return MaskCollator(masking or config.masking, config.grid, seed, missing)
 
 
-def _callbacks(config, sample, options, extra):
+def diagnostic_rows(X, seed, n_rows=N_DIAGNOSTIC_ROWS):
+    """The rows of ``X`` whose embeddings the diagnostics follow.
+
+    Drawn afresh from each training call's ``X`` (the same rows for the same
+    ``X``), so no fitted object keeps training rows.
+    """
+    order = np.random.RandomState(seed).permutation(len(X))[:n_rows]
+    return X[np.sort(order)]
+
+
+def _callbacks(config, seeds, options, extra):
     verbose = options["verbose"]
-    warmup_steps = int(options["warmup_fraction"] * config.total_steps)
-    schedule = WarmupCosine(config.total_steps, warmup_steps)
     callbacks = [
-        ("schedules", Schedules(schedule, config.total_steps, config.ema_momentum)),
+        ("lr_schedule", LearningRateSchedule(config, options["warmup_fraction"])),
+        ("ema", EMAUpdate(config)),
         (
             "diagnostics",
             # about 50 records per fit, whatever the number of epochs
             Diagnostics(
-                partial(embed, batch_size=len(sample), pooling=config.pooling),
-                sample,
+                pooling=config.pooling,
+                seed=seeds.seed("sample"),
                 every=-(-config.max_iter // 50),
             ),
         ),
@@ -115,7 +152,7 @@ def _callbacks(config, sample, options, extra):
             threshold=options["tol"],
             threshold_mode="abs",
             load_best=True,
-            sink=print if verbose else _silent,
+            sink=print if verbose else noop,
         )
         callbacks.append(("early_stopping", stopper))
     # a progress bar redraws with carriage returns: only on a terminal
@@ -128,15 +165,13 @@ def _callbacks(config, sample, options, extra):
     return callbacks
 
 
-def _silent(*args, **kwargs):
-    pass
-
-
 class StopWhenNoImprovement(EarlyStopping):
     """skorch's ``EarlyStopping`` that says whether it ended the training.
 
     skorch stops a fit by raising ``KeyboardInterrupt``, as a user's Ctrl-C
-    does; ``stopped_`` tells the two apart without reading its counters.
+    does; ``stopped_`` tells the two apart without reading its counters. A
+    training call without a validation set (``partial_fit``) is not judged
+    (skorch's own callback raises a ``KeyError`` there).
     """
 
     def on_train_begin(self, net, **kwargs):
@@ -144,6 +179,8 @@ class StopWhenNoImprovement(EarlyStopping):
         return super().on_train_begin(net, **kwargs)
 
     def on_epoch_end(self, net, **kwargs):
+        if self.monitor not in net.history[-1]:
+            return None
         try:
             return super().on_epoch_end(net, **kwargs)
         except KeyboardInterrupt:
@@ -258,6 +295,11 @@ class BatchLoader:
 class JEPANet(NeuralNet):
     """skorch net whose module returns ``(prediction, target, weight)``.
 
+    Beyond skorch's own interface the net gives and takes its portable state
+    (:meth:`portable_state`, :meth:`load_portable_state`), so that no other
+    module names skorch's iterators or callbacks, and trains for a number of
+    epochs on given rows (:meth:`train_epochs`).
+
     Parameters
     ----------
     autocast_bf16 : bool, default=False
@@ -269,6 +311,103 @@ class JEPANet(NeuralNet):
     def __init__(self, *args, autocast_bf16=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.autocast_bf16 = autocast_bf16
+
+    # -- training ----------------------------------------------------------
+
+    def train_epochs(self, X, epochs, *, X_valid=None, batch_size=None):
+        """``epochs`` passes over the rows ``X``; returns whether a user's
+        interrupt (not early stopping) ended them.
+
+        ``X_valid`` rows are the early-stopping hold-out (``None``: no
+        validation); ``batch_size`` overrides the configured one for these
+        passes (a rank's share of a data-parallel batch). The trained module
+        rests in eval mode (the next training batch switches it back).
+        """
+        self.train_split = None if X_valid is None else _predefined(X_valid)
+        configured = self.batch_size
+        if batch_size is not None:
+            self.batch_size = batch_size
+        try:
+            self.partial_fit(X, epochs=epochs)
+        finally:
+            self.batch_size = configured
+            self.train_split = None
+            self.module_.eval()
+        return self.interrupted_
+
+    def set_schedule(self, config, warmup_fraction):
+        """Use the learning rate, epochs and EMA ramp of ``config`` from the
+        next training call on (a continued fit whose parameters changed)."""
+        self.lr = config.learning_rate
+        self.max_epochs = config.max_iter
+        callbacks = dict(self.callbacks_)
+        callbacks["lr_schedule"].configure(config, warmup_fraction)
+        callbacks["ema"].configure(config)
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            # skorch swallows the interrupt and so does EarlyStopping's own
+            # KeyboardInterrupt; remember which of the two it was.
+            self.interrupted_ = not any(
+                isinstance(cb, StopWhenNoImprovement) and cb.stopped_
+                for _, cb in self.callbacks_
+            )
+            raise
+
+    # -- portable state ----------------------------------------------------
+
+    def portable_state(self):
+        """Everything trained that is not rebuilt from the configuration, as
+        plain data (``_portable``): weights, optimizer moments, history, the
+        shuffling and mask generators, and each stateful callback's
+        ``state_dict`` under its name."""
+        return {
+            "module": tensors_to_arrays(self.module_.state_dict()),
+            "optimizer": optimizer_to_plain(self.optimizer_.state_dict()),
+            "history": plain(self.history.to_list()),
+            "generators": {
+                "shuffle": generator_state(self.iterator_train__generator),
+                "train_masks": generator_state(
+                    self.iterator_train__collate_fn.generator
+                ),
+            },
+            "callbacks": {
+                name: callback.state_dict()
+                for name, callback in self.callbacks_
+                if hasattr(callback, "state_dict")
+            },
+            "device": str(self.device),
+            "interrupted": bool(getattr(self, "interrupted_", False)),
+        }
+
+    def load_portable_state(self, state):
+        """Restore what :meth:`portable_state` gave (of a net built alike)."""
+        self.module_.load_state_dict(tensors_from_arrays(state["module"]))
+        self.module_.eval()
+        self.optimizer_.load_state_dict(optimizer_from_plain(state["optimizer"]))
+        self.history = History(state["history"])
+        generators = state["generators"]
+        self.iterator_train__generator.set_state(as_byte_tensor(generators["shuffle"]))
+        self.iterator_train__collate_fn.generator.set_state(
+            as_byte_tensor(generators["train_masks"])
+        )
+        saved = state["callbacks"]
+        for name, callback in self.callbacks_:
+            if not hasattr(callback, "load_state_dict"):
+                continue
+            if name not in saved:
+                raise ValueError(
+                    f"The saved model has no state for the callback {name!r}; it "
+                    "was saved by an incompatible version of sklearn-jepa."
+                )
+            callback.load_state_dict(saved[name])
+        self.interrupted_ = state["interrupted"]
+        return self
+
+    # -- skorch links --------------------------------------------------------
 
     def get_dataset(self, X, y=None):
         if isinstance(X, torch.utils.data.Dataset):
@@ -293,12 +432,7 @@ class JEPANet(NeuralNet):
     def initialize_optimizer(self, triggered_directly=None):
         named = list(self.get_all_learnable_params())
         _, kwargs = self.get_params_for_optimizer("optimizer", named)
-        # No weight decay on biases and normalisation weights (the 1-D ones).
-        groups = [
-            {"params": [p for _, p in named if p.ndim > 1]},
-            {"params": [p for _, p in named if p.ndim <= 1], "weight_decay": 0.0},
-        ]
-        self.optimizer_ = self.optimizer(groups, **kwargs)
+        self.optimizer_ = self.optimizer(adamw_groups(named), **kwargs)
         return self
 
     def _set_training(self, training=True):
@@ -326,18 +460,21 @@ class JEPANet(NeuralNet):
             )
         return loss
 
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        self.interrupted_ = False
-        try:
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
-        except KeyboardInterrupt:
-            # skorch swallows the interrupt and so does EarlyStopping's own
-            # KeyboardInterrupt; remember which of the two it was.
-            self.interrupted_ = not any(
-                isinstance(cb, StopWhenNoImprovement) and cb.stopped_
-                for _, cb in self.callbacks_
-            )
-            raise
+
+def adamw_groups(named_parameters):
+    """AdamW parameter groups: no weight decay on biases and normalisation
+    weights (the 1-D tensors)."""
+    return [
+        {"params": [p for _, p in named_parameters if p.ndim > 1]},
+        {
+            "params": [p for _, p in named_parameters if p.ndim <= 1],
+            "weight_decay": 0.0,
+        },
+    ]
+
+
+def _predefined(X_valid):
+    return predefined_split(ArrayDataset(X_valid))
 
 
 class WarmupCosine:
@@ -356,77 +493,132 @@ class WarmupCosine:
         return self.final + (1 - self.final) * (1 + math.cos(math.pi * progress)) / 2
 
 
-class Schedules(Callback):
-    """Per-optimizer-step learning rate and EMA momentum, and the EMA update.
+class _StepSchedule(Callback):
+    """A per-optimizer-step schedule that runs in segments of ``total_steps``.
 
-    The schedules run in segments of ``total_steps`` optimizer steps. The
-    step counter is restored from the history at the start of every training
-    call, so ``partial_fit`` and ``warm_start`` continue a segment; once a
-    segment is complete the next training call starts a new one (a warm
-    restart: warmup and cosine again, momentum ramped again). Without
-    restarts, training past the end would run at the final learning rate
-    with the target encoder frozen at momentum 1, and learn nothing.
+    The step counter and the segment start are the callback's state
+    (:meth:`state_dict`), so ``partial_fit``, ``warm_start`` and a reloaded
+    model continue a segment; once a segment is complete the next training
+    call starts a new one (a warm restart: warmup and cosine again, momentum
+    ramped again). Without restarts, training past the end would run at the
+    final learning rate with the target encoder frozen at momentum 1, and
+    learn nothing.
     """
 
-    def __init__(self, lr_factor, total_steps, momentum):
-        self.lr_factor = lr_factor
+    def __init__(self, total_steps):
         self.total_steps = total_steps
-        self.momentum = momentum
+        self.step_ = 0
+        self.segment_start_ = None
 
     def on_train_begin(self, net, **kwargs):
-        counts = [row.get("train_batch_count", 0) for row in net.history]
-        self.step_ = int(sum(counts))
-        start = getattr(self, "segment_start_", None)
-        if start is None or self.step_ - start >= self.total_steps:
+        if self.segment_start_ is None or (
+            self.step_ - self.segment_start_ >= self.total_steps
+        ):
             self.segment_start_ = self.step_
+
+    @property
+    def local_step(self):
+        return self.step_ - self.segment_start_
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            self.step_ += 1
+
+    def state_dict(self):
+        return {"step": int(self.step_), "segment_start": self.segment_start_}
+
+    def load_state_dict(self, state):
+        self.step_ = int(state["step"])
+        self.segment_start_ = state["segment_start"]
+
+
+class LearningRateSchedule(_StepSchedule):
+    """Linear warmup then cosine decay of the learning rate, per step."""
+
+    def __init__(self, config, warmup_fraction):
+        super().__init__(config.total_steps)
+        self.configure(config, warmup_fraction)
+
+    def configure(self, config, warmup_fraction):
+        self.total_steps = config.total_steps
+        warmup_steps = int(warmup_fraction * config.total_steps)
+        self.factor = WarmupCosine(config.total_steps, warmup_steps)
 
     def on_batch_begin(self, net, training=False, **kwargs):
         if training:
-            factor = self.lr_factor(self.step_ - self.segment_start_)
+            factor = self.factor(self.local_step)
             for group in net.optimizer_.param_groups:
                 group["lr"] = net.lr * factor
+
+
+class EMAUpdate(_StepSchedule):
+    """The target encoder's EMA update after every optimizer step, with the
+    momentum ramped from ``start`` to ``end`` over a segment (cosine)."""
+
+    def __init__(self, config):
+        super().__init__(config.total_steps)
+        self.configure(config)
+
+    def configure(self, config):
+        self.total_steps = config.total_steps
+        self.momentum = config.ema_momentum
 
     def on_batch_end(self, net, training=False, **kwargs):
         if training:
             start, end = self.momentum
-            local = self.step_ - self.segment_start_
-            m = momentum_at(local, self.total_steps, start, end)
+            m = momentum_at(self.local_step, self.total_steps, start, end)
             update_momentum(net.module_.target_encoder, net.module_.encoder, m)
-            self.step_ += 1
+        super().on_batch_end(net, training=training, **kwargs)
 
 
 class Diagnostics(Callback):
     """Record collapse diagnostics of a fixed sample's embeddings.
 
+    The sample (:func:`diagnostic_rows`) is drawn from each training call's
+    rows at its start and released at its end: no training row outlives
+    the call, in memory or in a saved model.
+
     Parameters
     ----------
-    embed : callable
-        Maps the net and a float tensor of rows to ``(n, n_components)``
-        embeddings.
-    sample : ndarray
-        The rows to embed (a few hundred are enough; the cost is one forward
-        pass and one small SVD).
+    pooling : {"mean", "max", "flatten"} or None
+        How token embeddings become one vector.
+    seed : int
+        Which rows to follow.
     every : int, default=1
         Record every ``every`` epochs, and always after the last epoch of a
         training call. On tiny data an epoch is one optimizer step, and the
         diagnostics would cost as much as the training.
     """
 
-    def __init__(self, embed, sample, every=1):
-        self.embed = embed
-        self.sample = sample
+    def __init__(self, pooling, seed, every=1):
+        self.pooling = pooling
+        self.seed = seed
         self.every = every
+
+    def on_train_begin(self, net, X=None, **kwargs):
+        self.sample_ = None if X is None else diagnostic_rows(X, self.seed)
 
     def on_epoch_end(self, net, **kwargs):
         if (len(net.history) - 1) % self.every == 0:
             self._record(net)
 
     def on_train_end(self, net, **kwargs):
-        if len(net.history) and "effective_rank" not in net.history[-1]:
-            self._record(net)
+        try:
+            if len(net.history) and "effective_rank" not in net.history[-1]:
+                self._record(net)
+        finally:
+            self.sample_ = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("sample_", None)
+        return state
 
     def _record(self, net):
-        Z = self.embed(net, self.sample)
+        sample = getattr(self, "sample_", None)
+        if sample is None:
+            return
+        Z = embed(net, sample, len(sample), self.pooling)
         if not np.all(np.isfinite(Z)):
             raise FloatingPointError(
                 f"The embeddings became non-finite in epoch {len(net.history)}; "

@@ -111,7 +111,7 @@ def test_signals_default_to_the_conv_encoder_and_max_pooling():
     Z = jepa.transform(X)
     assert Z.shape == (40, 64) and np.isfinite(Z).all()
     # max pooling: the transform equals the per-token maximum of the target
-    tokens = module.target_encoder.eval()(torch.from_numpy(jepa._standardize(X)))
+    tokens = module.target_encoder.eval()(torch.from_numpy(jepa._state.standardize(X)))
     np.testing.assert_allclose(Z, tokens.amax(1).double().detach(), rtol=1e-5)
     assert np.isfinite(jepa.score(X))
 
@@ -162,7 +162,7 @@ def test_explicit_max_epochs_is_kept():
 def test_fit_uses_auto_lr_and_momentum_unless_given():
     X = np.random.RandomState(0).normal(size=(256, 4))
     jepa = JEPATransformer(hidden_size=8, max_iter=5, random_state=0).fit(X)
-    schedules = dict(jepa.net_.callbacks_)["schedules"]
+    schedules = dict(jepa.net_.callbacks_)["ema"]
     assert jepa.config_.learning_rate == pytest.approx(auto_lr(10))
     assert schedules.momentum == auto_momentum(10)
     given = JEPATransformer(
@@ -173,7 +173,7 @@ def test_fit_uses_auto_lr_and_momentum_unless_given():
         random_state=0,
     ).fit(X)
     assert given.config_.learning_rate == 5e-4
-    assert dict(given.net_.callbacks_)["schedules"].momentum == (0.95, 1.0)
+    assert dict(given.net_.callbacks_)["ema"].momentum == (0.95, 1.0)
 
 
 def test_config_records_every_resolved_default(X):

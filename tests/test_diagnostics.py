@@ -42,9 +42,12 @@ def test_embedding_stats_of_healthy_and_collapsed_embeddings():
 def test_collapse_is_judged_on_what_transform_returns(X, monkeypatch):
     # An embedding that collapses only after the projection must warn: the
     # warning looks at the projected output, not at the pooled tokens.
-    import sklearn_jepa._transformer as module
+    import sklearn_jepa._inference as module
 
-    monkeypatch.setattr(module, "project", lambda Z, projection: np.ones((len(Z), 4)))
+    def collapsed(Z, projection):
+        return Z if projection is None else np.ones((len(Z), 4))
+
+    monkeypatch.setattr(module, "project", collapsed)
     with pytest.warns(CollapseWarning, match="collapsed"):
         JEPATransformer(
             4,

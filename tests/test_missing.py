@@ -39,7 +39,7 @@ def test_fit_and_transform_with_missing_values(params, tiny, X):
 def test_a_missing_value_is_not_a_zero(params, tiny, X):
     jepa = JEPATransformer(**tiny, **params, random_state=0).fit(X[:200])
     module = jepa.net_.module_
-    row = jepa._standardize(X[:1].astype(np.float64))
+    row = jepa._state.standardize(X[:1].astype(np.float64))
     hidden, zero = row.copy(), row.copy()
     hidden[0, 10], zero[0, 10] = np.nan, 0.0  # zero: the feature's mean
     with torch.no_grad():

@@ -34,7 +34,7 @@ def test_n_components_none_returns_the_whole_pooled_embedding(
     assert jepa.n_components_ == width and jepa.projection_ is None
     assert Z.shape == (len(X), width)
     # no projection: exactly the pooled target-encoder embedding
-    pooled = embed(jepa.net_, jepa._standardize(X), 32, jepa.config_.pooling)
+    pooled = embed(jepa.net_, jepa._state.standardize(X), 32, jepa.config_.pooling)
     np.testing.assert_allclose(Z, pooled, rtol=1e-6, atol=1e-6)
     assert len(jepa.get_feature_names_out()) == width
     joblib.dump(jepa, tmp_path / "m.joblib")

@@ -1,6 +1,10 @@
-"""The scikit-learn estimator: ``JEPATransformer``."""
+"""The scikit-learn estimator: ``JEPATransformer``.
 
-import warnings
+The scikit-learn layer only (parameters, validation, tags, the state hooks);
+what a fit learns and does lives in :class:`~sklearn_jepa._state.FitState`.
+"""
+
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,47 +17,34 @@ from sklearn.base import (
 )
 from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.helper import predefined_split
 from torch import nn
 
-from ._budget import step_flops
-from ._build import build_module
-from ._config import (
-    KINDS,
-    check_params,
-    default_masking,
-    resolve_config,
-    with_schedule,
-)
-from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
-from ._distributed import distributed_context, wrap_online
+from ._config import KINDS, check_params
+from ._distributed import distributed_context
 from ._export import JEPAEncoder
-from ._inference import embed, embed_chunk, eval_mode, predictability
 from ._losses import LOSSES
-from ._persistence import InconsistentVersionWarning, net_state, restore_net
-from ._projection import fit_projection, project
 from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
-from ._seeds import Seeds
-from ._training import ArrayDataset, collator, make_net
+from ._state import FitState, check_distributed, state_from_0_2
 from ._validation import check_numeric_columns, check_observed
 from ._version import __version__
+from ._warnings import InconsistentVersionWarning, warn
 
 __all__ = ["JEPATransformer"]
 
-_N_DIAGNOSTIC_ROWS = 256
-_N_PROJECTION_ROWS = 20_000
 # renamed in 0.2 to scikit-learn's names (MLPClassifier, HistGradientBoosting)
 _RENAMED = {"max_epochs": "max_iter", "lr": "learning_rate"}
-_TRAINING_OPTIONS = (
-    "loss",
-    "weight_decay",
-    "warmup_fraction",
-    "grad_clip",
-    "early_stopping",
-    "n_iter_no_change",
-    "tol",
-    "bf16",
-    "verbose",
+# fitted attributes, published from the FitState after each training call
+_PUBLISHED = (
+    "config_",
+    "net_",
+    "mean_",
+    "scale_",
+    "projection_",
+    "n_components_",
+    "history_",
+    "n_iter_",
+    "loss_curve_",
+    "best_loss_",
 )
 
 
@@ -465,7 +456,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : JEPATransformer
         """
         self._validate_params()
-        start_over = not (self.warm_start and hasattr(self, "net_"))
+        start_over = not (self.warm_start and hasattr(self, "_state"))
         X = self._validate_input(X, reset=start_over)
         return self._fit(X, epochs=None, start_over=start_over)
 
@@ -477,7 +468,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         optimizer state and the learning-rate and momentum schedules. The
         schedules span ``max_iter`` passes; the call after a completed span
         starts a new one (a warm restart), so streaming never stalls at the
-        final learning rate with a frozen target encoder.
+        final learning rate with a frozen target encoder. Changed
+        ``max_iter``, ``learning_rate``, ``ema_momentum`` or
+        ``warmup_fraction`` take effect from the next call on; other changed
+        parameters warn (only a fresh ``fit`` applies them).
 
         Parameters
         ----------
@@ -489,7 +483,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         self : JEPATransformer
         """
-        start_over = not hasattr(self, "net_")
+        start_over = not hasattr(self, "_state")
         if start_over:
             self._validate_params()
         X = self._validate_input(X, reset=start_over)
@@ -511,7 +505,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_is_fitted(self, "net_")
         X = self._validate_input(X, reset=False)
         with torch_threads(self._n_threads()):
-            return self._embed_rows(X)
+            return self._state.embed(X)
 
     def score(self, X: ArrayLike, y: None = None) -> float:
         """Label-free quality score: how predictable the embedding is.
@@ -538,12 +532,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self, "net_")
         X = self._validate_input(X, reset=False)
-        config = self.config_
-        strategy = default_masking(config.kind, config.grid, 0.5)
-        masks = collator(config, self._seeds.seed("score_masks"), masking=strategy)
         with torch_threads(self._n_threads()):
-            chunks = (x_std for _, x_std in self._standardized_chunks(X))
-            return predictability(self.net_, chunks, masks)
+            return self._state.score(X)
 
     def to_torch(self) -> JEPAEncoder:
         """The trained encoder as a plain torch module, on the CPU.
@@ -573,13 +563,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ((5, 8), True)
         """
         check_is_fitted(self, "net_")
-        return JEPAEncoder(
-            self.net_.module_.target_encoder,
-            self.mean_,
-            self.scale_,
-            self.config_.pooling,
-            self.projection_,
-        ).cpu()
+        return self._state.to_torch()
 
     # -- fitting -----------------------------------------------------------
 
@@ -589,99 +573,44 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Under a launcher (``torchrun``: ``WORLD_SIZE > 1``) every rank trains
         on its shard of the rows, data parallel (``_distributed``).
         """
+        params = self._params()
         device = resolve_device(self.device) if start_over else self.net_.device
         with distributed_context(device) as world:
             if world.active:
-                self._check_distributed(X, world)
+                check_distributed(params, X, world)
                 device = world.device(device)
-            with torch_threads(self._n_threads(device)), forked_rng(device):
+            threads = resolve_n_threads(self.n_threads, device)
+            with torch_threads(threads), forked_rng(device):
                 if start_over:
-                    self._initialize(X, device, world)
-                if epochs is None:
-                    epochs = self.config_.max_iter
-                n_before = len(self.net_.history)
-                torch.manual_seed(self._seeds.seed("call", n_before))
-                X_std = self._standardize(X)
-                if hold_out and self.early_stopping:
-                    X_train, X_valid = self._split(X_std)
-                    self.net_.train_split = predefined_split(ArrayDataset(X_valid))
+                    self._state = FitState.start(
+                        params,
+                        X,
+                        defaults=_init_defaults(type(self)),
+                        callbacks=self.callbacks or (),
+                        device=device,
+                        world=world,
+                    )
                 else:
-                    X_train = X_std
-                    self.net_.train_split = None
-                self._train(X_train, epochs, world, device)
-                self._fit_projection(X_std)
-        self._set_fitted_attributes(n_before, epochs)
+                    self._state.update(params)
+                self._state.train(X, epochs=epochs, hold_out=hold_out, world=world)
+        self._publish()
         return self
 
-    def _train(self, X_train, epochs, world, device):
-        """``epochs`` passes of the skorch net; data parallel across ``world``."""
-        if world.active:
-            rng = self._seeds.rng("shard", len(self.net_.history))
-            X_train = X_train[world.shard(len(X_train), rng)]
-            self.net_.batch_size = max(1, self.config_.batch_size // world.world_size)
-            wrap_online(self.net_.module_, device)
-        try:
-            self.net_.partial_fit(X_train, epochs=epochs)
-        finally:
-            if world.active:
-                self.net_.module_.use_parallel(None)
-                self.net_.batch_size = self.config_.batch_size
-        # the trained module rests in eval mode (the next training batch
-        # switches it back)
-        self.net_.module_.eval()
-
-    def _check_distributed(self, X, world):
-        if self.early_stopping:
-            raise ValueError(
-                "early_stopping=True is not supported in a distributed fit yet "
-                "(the ranks would have to agree on the validation loss); set "
-                "max_iter instead."
-            )
-        world.check_same_data(X)
-
-    def _initialize(self, X, device, world):
-        """Resolve the configuration, build the module and its skorch net."""
-        params = self._params()
-        self._seeds = Seeds.from_random_state(self.random_state)
-        custom = self.encoder if isinstance(self.encoder, nn.Module) else None
-        config = resolve_config(params, X.shape[1], custom)
-        self.mean_, self.scale_ = _standardization(X, config)
-        torch.manual_seed(self._seeds.seed("init"))
-        module = build_module(config, custom)
-        sample = self._seeds.rng("sample").permutation(len(X))[:_N_DIAGNOSTIC_ROWS]
-        self._sample = self._standardize(X[sample])
-        n_train = len(X) - (self._n_valid(len(X)) if self.early_stopping else 0)
-        flops = None
-        if params["max_iter"] is None:
-            flops = self._step_flops(config, module, n_train)
-        self.config_ = with_schedule(config, params, n_train, flops)
-        options = self._training_options()
-        if not world.is_main:
-            options["verbose"] = 0  # one log per fit: rank 0's
-        self.net_ = make_net(
-            self.config_,
-            module,
-            self._seeds,
-            self._sample,
-            device,
-            options=options,
-            callbacks=self.callbacks or (),
-        )
-        if world.active:
-            # each rank shuffles and masks its own shard differently
-            net = self.net_
-            net.iterator_train__generator.manual_seed(
-                self._seeds.seed("shuffle", world.rank)
-            )
-            net.iterator_train__collate_fn.seed = self._seeds.seed(
-                "train_masks", world.rank
-            )
-            net.iterator_train__collate_fn.reset()
-
-    def _training_options(self):
-        """The parameters :func:`make_net` reads (loss, optimizer, clipping,
-        early stopping, bf16, verbose), for a fresh or a restored net."""
-        return {name: getattr(self, name) for name in _TRAINING_OPTIONS}
+    def _publish(self):
+        """The fitted attributes, read from the fit state."""
+        state = self._state
+        history = state.net.history
+        self.config_ = state.config
+        self.net_ = state.net
+        self.mean_ = state.mean
+        self.scale_ = state.scale
+        self.projection_ = state.projection
+        self.n_components_ = state.n_components
+        self.history_ = history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = list(history[:, "train_loss"])
+        key = "valid_loss" if "valid_loss" in history[-1] else "train_loss"
+        self.best_loss_ = float(np.nanmin([row.get(key, np.nan) for row in history]))
 
     def _params(self):
         """``get_params()`` with the deprecated aliases mapped to new names."""
@@ -689,11 +618,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         for old, new in _RENAMED.items():
             if params[old] == "deprecated":
                 continue
-            warnings.warn(
+            warn(
                 f"{old} was renamed {new} in 0.2 and will be removed in 0.3; "
                 f"use {new}={params[old]!r}.",
                 FutureWarning,
-                stacklevel=5,
             )
             if params[new] is not None:
                 raise ValueError(f"Give {new} only, not both {new} and {old}.")
@@ -701,18 +629,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_params(params)
         return params
 
-    def _step_flops(self, config, module, n_train):
-        """Flops of one training step on a batch of the sample's rows."""
-        # the sample's rows repeated to one training batch if it is smaller
-        rows = np.resize(np.arange(len(self._sample)), min(config.batch_size, n_train))
-        masks = collator(config, self._seeds.seed("budget_masks"))
-        batch, _ = masks(torch.from_numpy(self._sample[rows]))
-        return step_flops(module, batch)
-
-    def _n_threads(self, device=None):
-        if device is None:
-            device = self.net_.device
-        return resolve_n_threads(self.n_threads, device)
+    def _n_threads(self):
+        return resolve_n_threads(self.n_threads, self.net_.device)
 
     def _validate_input(self, X, reset):
         check_numeric_columns(X)
@@ -727,128 +645,39 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_observed(X)
         return X
 
-    def _n_valid(self, n_samples):
-        return min(
-            max(1, int(round(self.validation_fraction * n_samples))), n_samples - 1
-        )
-
-    def _split(self, X):
-        order = self._seeds.rng("split").permutation(len(X))
-        n_valid = self._n_valid(len(X))
-        return X[order[n_valid:]], X[order[:n_valid]]
-
-    def _fit_projection(self, X_std):
-        """Project pooled token embeddings on ``n_components`` directions.
-
-        Whole-row encoders already output ``n_components`` values and get no
-        projection, nor does ``n_components=None``. Fitted on at most 20,000
-        rows: memory stays bounded and more rows barely move the directions.
-        """
-        pooling, batch_size = self.config_.pooling, self.config_.batch_size
-        width = embed(self.net_, X_std[:1], 1, pooling).shape[1]
-        if self.n_components is None or width == self.n_components:
-            self.projection_ = None
-            self.n_components_ = width
-            return
-        rng = self._seeds.rng("projection")
-        if len(X_std) > _N_PROJECTION_ROWS:
-            rows = rng.choice(len(X_std), _N_PROJECTION_ROWS, replace=False)
-            X_std = X_std[np.sort(rows)]
-        Z = embed(self.net_, X_std, batch_size, pooling)
-        seed = self._seeds.seed("projection", 1)
-        self.projection_ = fit_projection(Z, self.n_components, seed)
-        self.n_components_ = self.n_components
-
-    def _set_fitted_attributes(self, n_before, epochs):
-        history = self.net_.history
-        self.history_ = history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = list(history[:, "train_loss"])
-        key = "valid_loss" if "valid_loss" in history[-1] else "train_loss"
-        self.best_loss_ = float(np.nanmin([row.get(key, np.nan) for row in history]))
-        if self.net_.interrupted_:
-            warnings.warn(
-                f"Training was interrupted after {len(history) - n_before} of "
-                f"{epochs} epochs; the estimator keeps the weights reached so far "
-                "and can be used or trained further with partial_fit.",
-                UserWarning,
-                stacklevel=3,
-            )
-        # A handful of rows cannot tell collapse from chance: judge on 32+,
-        # and judge what transform returns (pooled and projected).
-        if len(self._sample) < 32:
-            return
-        stats = embedding_stats(self._embed_standardized(self._sample))
-        if is_collapsed(stats):
-            warnings.warn(
-                f"The embedding collapsed: effective rank "
-                f"{stats['effective_rank']:.2f}, median relative std "
-                f"{stats['std_median']:.2e}. Try a lower learning_rate, a "
-                "slower EMA (ema_momentum closer to 1) or a larger mask_ratio.",
-                CollapseWarning,
-                stacklevel=3,
-            )
-
-    # -- embedding ---------------------------------------------------------
-
-    def _standardize(self, X):
-        return ((X - self.mean_) / self.scale_).astype(np.float32)
-
-    def _embed_standardized(self, X_std):
-        Z = embed(self.net_, X_std, self.config_.batch_size, self.config_.pooling)
-        return project(Z, self.projection_)
-
-    def _embed_rows(self, X):
-        """Standardise, embed, pool and project ``X`` one chunk at a time.
-
-        Only the output grows with ``n_samples``; the working memory is that
-        of one chunk of ``batch_size`` rows.
-        """
-        config = self.config_
-        out = np.empty((len(X), self.n_components_), dtype=X.dtype)
-        with eval_mode(self.net_.module_):
-            for start, x_std in self._standardized_chunks(X):
-                Z = embed_chunk(self.net_, x_std, config.batch_size, config.pooling)
-                out[start : start + len(Z)] = project(Z, self.projection_)
-        return out
-
-    def _standardized_chunks(self, X):
-        """Yield ``(start, standardised rows)`` for chunks of ``batch_size`` rows."""
-        batch_size = self.config_.batch_size
-        for start in range(0, len(X), batch_size):
-            yield start, self._standardize(X[start : start + batch_size])
-
     # -- persistence -------------------------------------------------------
 
     def __getstate__(self):
-        # The skorch net travels as plain data (weights, optimizer state,
-        # history): pickles hold no torch pickles, and skops sees only
-        # arrays, built-ins and a few sklearn-jepa types.
+        # The fit state travels as plain data (weights, optimizer state,
+        # history, no training row): pickles hold no torch pickles, and skops
+        # sees only arrays, built-ins and a few sklearn-jepa types.
         # a copy: object.__getstate__ returns the instance's own __dict__
         state = dict(super().__getstate__())
-        if "net_" in state:
-            state["net_"] = net_state(self.net_)
-            state.pop("history_", None)
+        if "_state" in state:
+            for name in _PUBLISHED:
+                state.pop(name, None)
+            state["_state"] = self._state.state_dict()
         state["_sklearn_jepa_version"] = __version__
         return state
 
     def __setstate__(self, state):
         state = dict(state)
-        net = state.pop("net_", None)
         version = state.pop("_sklearn_jepa_version", None)
+        fit_state = state.pop("_state", None)
+        if fit_state is None and isinstance(state.get("net_"), dict):
+            fit_state = state_from_0_2(state, _init_defaults(type(self)))
         super().__setstate__(state)
         if version is not None and version != __version__:
-            warnings.warn(
+            warn(
                 InconsistentVersionWarning(
                     component="sklearn-jepa", original=version, current=__version__
-                ),
-                stacklevel=2,
+                )
             )
-        if net is not None:
-            self.net_ = restore_net(
-                self, net, self._training_options(), self.callbacks or ()
+        if fit_state is not None:
+            self._state = FitState.from_state_dict(
+                fit_state, callbacks=self.callbacks or ()
             )
-            self.history_ = self.net_.history
+            self._publish()
 
     @property
     def _n_features_out(self):
@@ -861,25 +690,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return tags
 
 
-def _standardization(X, config):
-    """Mean and scale per feature (tables) or per channel (images, signals).
-
-    Images and signals share one mean and scale per channel, broadcast to
-    that channel's features: per-pixel scaling would blow rarely-inked border
-    pixels up to 40 standard deviations (digits) and distort the image the
-    convolution stem sees. Constant features or channels get a scale of 1.
-    """
-    with warnings.catch_warnings():
-        # a feature or channel with no observed value: mean 0, scale 1
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if config.kind == "table":
-            mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-        else:
-            per_channel = X.reshape(len(X), config.shape[0], -1)
-            n_per_channel = per_channel.shape[2]
-            mean = np.repeat(np.nanmean(per_channel, axis=(0, 2)), n_per_channel)
-            scale = np.repeat(np.nanstd(per_channel, axis=(0, 2)), n_per_channel)
-    mean = np.nan_to_num(mean, nan=0.0)
-    scale = np.nan_to_num(scale, nan=1.0)
-    scale = np.where(scale > 1e-12 * (1 + np.abs(mean)), scale, 1.0)
-    return mean, scale
+def _init_defaults(cls):
+    """The defaults of ``cls.__init__``, the one place they are written."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }

@@ -298,7 +298,7 @@ def test_images_and_signals_are_standardised_per_channel(tiny, digits):
     # digits: the rarely inked border pixels keep their scale (no 40-sigma values)
     images, _ = digits
     jepa = JEPATransformer(**tiny, input_shape=(8, 8), random_state=0).fit(images)
-    assert np.abs(jepa._standardize(images)).max() < 5
+    assert np.abs(jepa._state.standardize(images)).max() < 5
     table = JEPATransformer(**tiny, random_state=0).fit(X)
     assert np.ptp(table.scale_[12:]) > 0  # tables stay per feature
 

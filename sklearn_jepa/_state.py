@@ -1,0 +1,431 @@
+"""The state of a fit: configuration, seeds, standardisation, net, projection.
+
+:class:`FitState` is everything ``JEPATransformer.fit`` learns, in one object
+with one job per method: :meth:`~FitState.start` (resolve the configuration,
+standardise, build the net), :meth:`~FitState.train`, :meth:`~FitState.embed`
+(the one embedding path of ``transform``, the projection and the collapse
+check), :meth:`~FitState.score`, and :meth:`~FitState.state_dict` /
+:meth:`~FitState.from_state_dict` (plain data for pickles, skops and
+:func:`sklearn_jepa.save`). The estimator keeps the scikit-learn layer.
+
+No training row is kept: the rows the diagnostics follow and the batch whose
+cost sets the budget are drawn from ``X`` when they are needed and dropped
+after (docs/design.md, "Privacy").
+"""
+
+import warnings
+
+import numpy as np
+import torch
+
+from ._budget import step_flops
+from ._build import build_module
+from ._config import default_masking, resolve_config, with_schedule
+from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
+from ._distributed import wrap_online
+from ._export import JEPAEncoder
+from ._inference import embed, predictability
+from ._projection import fit_projection
+from ._runtime import forked_rng
+from ._seeds import Seeds
+from ._training import collator, diagnostic_rows, make_net
+from ._warnings import warn
+
+__all__ = ["FitState", "check_distributed", "state_from_0_2"]
+
+_N_PROJECTION_ROWS = 20_000
+# what make_net reads of the parameters
+TRAINING_OPTIONS = (
+    "loss",
+    "weight_decay",
+    "warmup_fraction",
+    "grad_clip",
+    "early_stopping",
+    "n_iter_no_change",
+    "tol",
+    "bf16",
+    "verbose",
+)
+# parameters a continued fit (warm_start, partial_fit) reads afresh, as
+# MLPClassifier reads max_iter afresh
+SCHEDULE_PARAMS = ("max_iter", "learning_rate", "ema_momentum", "warmup_fraction")
+# read on every call, or not about the model
+_ALWAYS_READ = ("n_threads", "warm_start", "callbacks", "max_epochs", "lr")
+
+
+class FitState:
+    """What a fit learned, and the operations on it.
+
+    Parameters
+    ----------
+    config : JEPAConfig
+    seeds : Seeds
+    mean, scale : ndarray of shape (n_features,)
+    net : JEPANet
+    params : dict
+        The estimator's parameters this state was built and scheduled with.
+    projection : tuple of (ndarray, ndarray) or None
+    n_components : int or None
+        Width of :meth:`embed`'s output; known after the first training call.
+    """
+
+    def __init__(
+        self,
+        config,
+        seeds,
+        mean,
+        scale,
+        net,
+        params,
+        projection=None,
+        n_components=None,
+    ):
+        self.config = config
+        self.seeds = seeds
+        self.mean = mean
+        self.scale = scale
+        self.net = net
+        self.params = params
+        self.projection = projection
+        self.n_components = n_components
+
+    @classmethod
+    def start(cls, params, X, *, defaults, callbacks, device, world):
+        """Resolve the configuration of ``X``, standardise, build the net.
+
+        ``params`` are the estimator's (deprecated aliases mapped),
+        ``defaults`` its ``__init__`` defaults (which parameters were set).
+        """
+        seeds = Seeds.from_random_state(params["random_state"])
+        encoder = params["encoder"]
+        custom = encoder if isinstance(encoder, torch.nn.Module) else None
+        config = resolve_config(params, X.shape[1], custom, defaults)
+        if params["bf16"] and torch.device(device).type != "cuda":
+            warn(
+                f"bf16=True has no effect on device {str(device)!r}: bfloat16 "
+                "autocast is used on CUDA only.",
+                UserWarning,
+            )
+        mean, scale = standardization(X, config)
+        torch.manual_seed(seeds.seed("init"))
+        module = build_module(config, custom)
+        n_train = len(X) - (n_valid(params, len(X)) if params["early_stopping"] else 0)
+        rows = diagnostic_rows(X, seeds.seed("sample"))
+        flops = _step_flops(config, module, (rows - mean) / scale, n_train, seeds)
+        config = with_schedule(config, params, n_train, flops)
+        net = make_net(
+            config,
+            module,
+            seeds,
+            device,
+            options=_options(params),
+            callbacks=callbacks,
+            rank=world.rank,
+        )
+        return cls(config, seeds, mean, scale, net, _stored(params))
+
+    def update(self, params):
+        """Before a continued fit: apply changed schedule parameters (they
+        take effect from this call on) and warn about any other changed
+        parameter, which only a fresh fit can apply."""
+        changed = [
+            name
+            for name, value in _stored(params).items()
+            if name not in _ALWAYS_READ and not _same(value, self.params.get(name))
+        ]
+        schedule = [name for name in changed if name in SCHEDULE_PARAMS]
+        if schedule:
+            self.params.update({name: params[name] for name in schedule})
+            if self.config.flops_per_step is None and self.params["max_iter"] is None:
+                self.params["max_iter"] = self.config.max_iter  # a 0.2 model
+            self.config = with_schedule(
+                self.config,
+                self.params,
+                self.config.n_train,
+                self.config.flops_per_step,
+            )
+            self.net.set_schedule(self.config, self.params["warmup_fraction"])
+        ignored = [name for name in changed if name not in SCHEDULE_PARAMS]
+        if ignored:
+            listed = ", ".join(f"{name}={params[name]!r}" for name in ignored)
+            warn(
+                f"{listed} changed since the model was built and has no effect on "
+                "a continued fit (warm_start=True or partial_fit): the model keeps "
+                "its architecture, optimizer and seeds. Fit with warm_start=False "
+                "to apply it.",
+                UserWarning,
+            )
+
+    def train(self, X, *, epochs=None, hold_out=True, world):
+        """``epochs`` passes over ``X`` (``None``: ``config.max_iter``), then the
+        projection and the collapse check. Data parallel across an active
+        ``world``: each rank trains on its shard of the rows."""
+        if epochs is None:
+            epochs = self.config.max_iter
+        net = self.net
+        n_before = len(net.history)
+        torch.manual_seed(self.seeds.seed("call", n_before))
+        X_std = self.standardize(X)
+        X_train, X_valid, batch_size = X_std, None, None
+        if hold_out and self.params["early_stopping"]:
+            order = self.seeds.rng("split").permutation(len(X_std))
+            n_held = n_valid(self.params, len(X_std))
+            X_train, X_valid = X_std[order[n_held:]], X_std[order[:n_held]]
+        if world.active:
+            rng = self.seeds.rng("shard", n_before)
+            X_train = X_train[world.shard(len(X_train), rng)]
+            batch_size = max(1, self.config.batch_size // world.world_size)
+            wrap_online(net.module_, net.device)
+        try:
+            interrupted = net.train_epochs(
+                X_train, epochs, X_valid=X_valid, batch_size=batch_size
+            )
+        finally:
+            if world.active:
+                net.module_.use_parallel(None)
+        self._fit_projection(X_std)
+        if interrupted:
+            warn(
+                f"Training was interrupted after {len(net.history) - n_before} of "
+                f"{epochs} epochs; the estimator keeps the weights reached so far "
+                "and can be used or trained further with partial_fit.",
+                UserWarning,
+            )
+        self._check_collapse(X_std)
+        return self
+
+    def standardize(self, X):
+        return ((X - self.mean) / self.scale).astype(np.float32)
+
+    def embed(self, X, *, standardized=False):
+        """Pooled, projected target-encoder embeddings, chunk by chunk.
+
+        Raw rows keep their floating dtype; standardised rows give float64.
+        """
+        return embed(
+            self.net,
+            X,
+            self.config.batch_size,
+            self.config.pooling,
+            standardize=None if standardized else self.standardize,
+            projection=self.projection,
+        )
+
+    def score(self, X):
+        """R^2 of the predictor on ``X`` under the default masks at ratio 0.5."""
+        config = self.config
+        strategy = default_masking(config.kind, config.grid, 0.5)
+        masks = collator(config, self.seeds.seed("score_masks"), masking=strategy)
+        batch_size = config.batch_size
+        chunks = (
+            self.standardize(X[start : start + batch_size])
+            for start in range(0, len(X), batch_size)
+        )
+        return predictability(self.net, chunks, masks)
+
+    def to_torch(self):
+        return JEPAEncoder(
+            self.net.module_.target_encoder,
+            self.mean,
+            self.scale,
+            self.config.pooling,
+            self.projection,
+        ).cpu()
+
+    # -- persistence ---------------------------------------------------------
+
+    def state_dict(self):
+        """Plain data (arrays, numbers, strings, lists, dicts, the config and
+        masking strategies): no torch or skorch object, no training row."""
+        return {
+            "config": self.config,
+            "seeds": self.seeds.entropy,
+            "mean": self.mean,
+            "scale": self.scale,
+            "params": dict(self.params),
+            "projection": self.projection,
+            "n_components": self.n_components,
+            "net": self.net.portable_state(),
+        }
+
+    @classmethod
+    def from_state_dict(cls, state, *, callbacks=()):
+        """The state :meth:`state_dict` described, with an identical net."""
+        config, seeds = state["config"], Seeds(int(state["seeds"]))
+        params = dict(state["params"])
+        device = state["net"]["device"]
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            warn(
+                f"The model was trained on {device} but CUDA is not available; "
+                "it is loaded on the CPU.",
+                UserWarning,
+            )
+            device = "cpu"
+        custom = params["encoder"] if config.encoder == "custom" else None
+        # building draws initial weights; they are overwritten, and the user's
+        # global torch generator must not move
+        with forked_rng(device):
+            module = build_module(config, custom)
+            net = make_net(
+                config,
+                module,
+                seeds,
+                device,
+                options=_options(params),
+                callbacks=callbacks,
+            )
+        net.load_portable_state(state["net"])
+        return cls(
+            config,
+            seeds,
+            state["mean"],
+            state["scale"],
+            net,
+            params,
+            state["projection"],
+            state["n_components"],
+        )
+
+    # -- helpers -------------------------------------------------------------
+
+    def _fit_projection(self, X_std):
+        """Project pooled token embeddings on ``n_components`` directions.
+
+        Whole-row encoders already output ``n_components`` values and get no
+        projection, nor does ``n_components=None``. Fitted on at most 20,000
+        rows: memory stays bounded and more rows barely move the directions.
+        """
+        n_components = self.params["n_components"]
+        width = self.config.pooled_width
+        if n_components is None or width == n_components:
+            self.projection, self.n_components = None, width
+            return
+        if len(X_std) > _N_PROJECTION_ROWS:
+            rng = self.seeds.rng("projection")
+            rows = rng.choice(len(X_std), _N_PROJECTION_ROWS, replace=False)
+            X_std = X_std[np.sort(rows)]
+        self.projection = None
+        Z = self.embed(X_std, standardized=True)
+        seed = self.seeds.seed("projection", 1)
+        self.projection = fit_projection(Z, n_components, seed)
+        self.n_components = n_components
+
+    def _check_collapse(self, X_std):
+        """Warn when what ``transform`` returns for the diagnostic rows
+        collapsed. A handful of rows cannot tell collapse from chance: judge
+        on 32 or more."""
+        rows = diagnostic_rows(X_std, self.seeds.seed("sample"))
+        if len(rows) < 32:
+            return
+        stats = embedding_stats(self.embed(rows, standardized=True))
+        if is_collapsed(stats):
+            warn(
+                f"The embedding collapsed: effective rank "
+                f"{stats['effective_rank']:.2f}, median relative std "
+                f"{stats['std_median']:.2e}. Try a lower learning_rate, a "
+                "slower EMA (ema_momentum closer to 1) or a larger mask_ratio.",
+                CollapseWarning,
+            )
+
+
+def check_distributed(params, X, world):
+    """Raise what a data-parallel fit cannot do, or different ``X`` per rank."""
+    if params["early_stopping"]:
+        raise ValueError(
+            "early_stopping=True is not supported in a distributed fit yet "
+            "(the ranks would have to agree on the validation loss); set "
+            "max_iter instead."
+        )
+    world.check_same_data(X)
+
+
+def state_from_0_2(estimator_state, param_names):
+    """The :meth:`FitState.state_dict` of a model pickled by sklearn-jepa 0.2,
+    popping its fitted entries from ``estimator_state`` (its ``_sample`` of
+    training rows is dropped)."""
+    net = dict(estimator_state.pop("net_"))
+    schedules = net.pop("schedules")
+    net["callbacks"] = {"lr_schedule": schedules, "ema": schedules}
+    params = {name: estimator_state[name] for name in param_names}
+    for old, new in (("max_epochs", "max_iter"), ("lr", "learning_rate")):
+        if params[old] != "deprecated" and params[new] is None:
+            params[new] = params[old]
+    state = {
+        "config": estimator_state.pop("config_"),
+        "seeds": estimator_state.pop("_seeds").entropy,
+        "mean": estimator_state.pop("mean_"),
+        "scale": estimator_state.pop("scale_"),
+        "params": _stored(params),
+        "projection": estimator_state.pop("projection_"),
+        "n_components": estimator_state.pop("n_components_"),
+        "net": net,
+    }
+    for name in ("_sample", "history_", "n_iter_", "loss_curve_", "best_loss_"):
+        estimator_state.pop(name, None)
+    return state
+
+
+def n_valid(params, n_samples):
+    """Rows held out for early stopping."""
+    n_held = int(round(params["validation_fraction"] * n_samples))
+    return min(max(1, n_held), n_samples - 1)
+
+
+def standardization(X, config):
+    """Mean and scale per feature (tables) or per channel (images, signals).
+
+    Images and signals share one mean and scale per channel, broadcast to
+    that channel's features: per-pixel scaling would blow rarely-inked border
+    pixels up to 40 standard deviations (digits) and distort the image the
+    convolution stem sees. Constant features or channels get a scale of 1.
+    """
+    with warnings.catch_warnings():
+        # a feature or channel with no observed value: mean 0, scale 1
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if config.kind == "table":
+            mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        else:
+            per_channel = X.reshape(len(X), config.shape[0], -1)
+            n_per_channel = per_channel.shape[2]
+            mean = np.repeat(np.nanmean(per_channel, axis=(0, 2)), n_per_channel)
+            scale = np.repeat(np.nanstd(per_channel, axis=(0, 2)), n_per_channel)
+    mean = np.nan_to_num(mean, nan=0.0)
+    scale = np.nan_to_num(scale, nan=1.0)
+    scale = np.where(scale > 1e-12 * (1 + np.abs(mean)), scale, 1.0)
+    return mean, scale
+
+
+def _step_flops(config, module, rows, n_train, seeds):
+    """Flops of one training step on a batch of ``rows`` (standardised),
+    repeated to one training batch if there are fewer."""
+    index = np.resize(np.arange(len(rows)), min(config.batch_size, n_train))
+    masks = collator(config, seeds.seed("budget_masks"))
+    batch, _ = masks(torch.from_numpy(rows[index].astype(np.float32)))
+    return step_flops(module, batch)
+
+
+def _options(params):
+    return {name: params[name] for name in TRAINING_OPTIONS}
+
+
+def _stored(params):
+    """The parameters a state records: all but the callbacks (objects that
+    live on the net, not data) and the deprecated aliases (already mapped)."""
+    return {
+        name: value
+        for name, value in params.items()
+        if name not in ("callbacks", "max_epochs", "lr")
+    }
+
+
+def _same(a, b):
+    if isinstance(a, np.random.RandomState) or isinstance(b, np.random.RandomState):
+        return True  # drawn from at start (it moved since); nothing to compare
+    if isinstance(a, torch.nn.Module) or isinstance(b, torch.nn.Module):
+        return a is b
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
