@@ -280,7 +280,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Standard deviation each feature is divided by (per channel for images
         and signals; 1 where it is zero).
     n_features_in_ : int
-        Number of features seen during ``fit``.
+        Number of features seen during ``fit`` (``n_channels * n_timepoints``
+        for a 3-D collection).
+    collection_shape_ : tuple of int or None
+        ``(n_channels, n_timepoints)`` when ``fit`` was given a 3-D array
+        (aeon's and sktime's collection layout), else ``None``. ``transform``
+        then takes that 3-D shape or the same series flattened in C order.
     feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during ``fit`` (only when they are strings).
 
@@ -444,10 +449,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows. ``NaN`` marks a missing value, read as a hidden
-            feature (never in the context, never a target); inf, rows with
-            no observed value and non-numeric values are rejected.
+        X : array-like of shape (n_samples, n_features) or ndarray of shape \
+                (n_cases, n_channels, n_timepoints)
+            Training rows, or a collection of series (read as signals of
+            that shape: no ``input_shape`` needed). ``NaN`` marks a missing
+            value, read as a hidden feature or time step (never in the
+            context, never a target); inf, rows with no observed value and
+            non-numeric values are rejected.
         y : None
             Ignored; present for API consistency.
 
@@ -615,6 +623,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _params(self):
         """``get_params()`` with the deprecated aliases mapped to new names."""
         params = self.get_params(deep=False)
+        shape = getattr(self, "collection_shape_", None)
+        if shape is not None and params["input_shape"] is None:
+            # a 3-D collection: signals of that shape
+            params["input_shape"] = shape
+            if params["input_kind"] == "auto":
+                params["input_kind"] = "signal"
         for old, new in _RENAMED.items():
             if params[old] == "deprecated":
                 continue
@@ -633,6 +647,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return resolve_n_threads(self.n_threads, self.net_.device)
 
     def _validate_input(self, X, reset):
+        X = self._flatten_collection(X, reset)
         check_numeric_columns(X)
         X = validate_data(
             self,
@@ -644,6 +659,35 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
         check_observed(X)
         return X
+
+    def _flatten_collection(self, X, reset):
+        """A 3-D array ``(n_cases, n_channels, n_timepoints)`` (aeon's and
+        sktime's collection layout) as rows of signals of that shape."""
+        if getattr(X, "ndim", None) != 3 or not hasattr(X, "reshape"):
+            if reset:
+                self.collection_shape_ = None
+            # flattened rows of a fitted collection's shape are fine too
+            return X
+        shape = tuple(int(s) for s in X.shape[1:])
+        if reset:
+            if self.input_shape is not None and tuple(self.input_shape) not in (
+                shape,
+                shape[1:] if shape[0] == 1 else shape,
+            ):
+                raise ValueError(
+                    f"X is a collection of series of shape {shape} but "
+                    f"input_shape={self.input_shape!r}; leave input_shape=None "
+                    "for 3-D input."
+                )
+            self.collection_shape_ = shape
+        elif getattr(self, "collection_shape_", None) != shape:
+            expected = getattr(self, "collection_shape_", None)
+            raise ValueError(
+                f"X has series of shape {shape} (n_channels, n_timepoints), but "
+                f"this JEPATransformer was fitted on "
+                + (f"series of shape {expected}." if expected else "2-D rows.")
+            )
+        return np.reshape(X, (X.shape[0], -1))
 
     # -- persistence -------------------------------------------------------
 

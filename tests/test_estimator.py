@@ -314,3 +314,39 @@ def test_gpu_trained_model_loads_on_cpu_only_host(small, X):
         loaded = pickle.loads(pickle.dumps(jepa))
     assert str(loaded.net_.device) == "cpu"
     assert_array_equal(loaded.transform(X), expected)
+
+
+def test_3d_collections_equal_flattened_rows_with_input_shape():
+    rng = np.random.RandomState(0)
+    X = np.cumsum(rng.normal(size=(60, 2, 24)), axis=2)
+    params = dict(hidden_size=8, n_layers=2, max_iter=2, random_state=0)
+    cube = JEPATransformer(**params).fit(X)
+    rows = JEPATransformer(input_shape=(2, 24), input_kind="signal", **params)
+    rows.fit(X.reshape(60, -1))
+    assert cube.config_.kind == "signal" and cube.config_.shape == (2, 24)
+    assert cube.collection_shape_ == (2, 24) and rows.collection_shape_ is None
+    assert_array_equal(cube.transform(X), rows.transform(X.reshape(60, -1)))
+    assert_array_equal(cube.transform(X), cube.transform(X.reshape(60, -1)))
+    with pytest.raises(ValueError, match=r"series of shape \(2, 20\)"):
+        cube.transform(X[:, :, :20])
+    with pytest.raises(ValueError, match="leave input_shape=None"):
+        JEPATransformer(input_shape=(48,), **params).fit(X)
+
+
+def test_3d_collections_in_a_pipeline_and_cross_validation():
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 30)
+    t = np.linspace(0, 6, 32)
+    X = np.sin(t[None, None, :] * (1 + y[:, None, None])) + 0.1 * rng.normal(
+        size=(60, 1, 32)
+    )
+    pipe = Pipeline(
+        [
+            ("jepa", JEPATransformer(hidden_size=8, max_iter=2, random_state=0)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.8
