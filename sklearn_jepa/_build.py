@@ -32,24 +32,26 @@ def build_module(config, custom_encoder=None):
 
 def _mlp(config):
     return MLPEncoder(
-        config.n_features, config.embedding_width, config.width, config.n_layers
+        config.n_features, config.embedding_size, config.hidden_size, config.n_layers
     )
 
 
 def _transformer(config):
     if config.kind == "table":
-        tokens = FeatureTokens(config.n_features, config.width)
+        tokens = FeatureTokens(config.n_features, config.hidden_size)
     else:
         # a conv stem beats a linear patch projection (docs/design.md)
-        tokens = PatchTokens(config.shape, config.patch_size, config.width, stem="conv")
+        tokens = PatchTokens(
+            config.shape, config.patch_size, config.hidden_size, stem="conv"
+        )
     return TokenEncoder(
-        tokens, config.width, config.n_layers, config.n_heads, config.n_registers
+        tokens, config.hidden_size, config.n_layers, config.n_heads, config.n_registers
     )
 
 
 def _conv(config):
     return DilatedConvEncoder(
-        config.shape, config.width, config.n_layers, config.patch_size
+        config.shape, config.hidden_size, config.n_layers, config.patch_size
     )
 
 
@@ -63,18 +65,18 @@ def _predictor(config):
     if not config.token_output:
         return MLPPredictor(
             n_tokens,
-            config.embedding_width,
-            config.predictor_width,
+            config.embedding_size,
+            config.predictor_size,
             config.predictor_layers,
         )
     if config.encoder == "conv":
         return ConvPredictor(
-            n_tokens, config.width, config.predictor_width, config.predictor_layers
+            n_tokens, config.hidden_size, config.predictor_size, config.predictor_layers
         )
     return TokenPredictor(
         n_tokens,
-        config.embedding_width,
-        config.predictor_width,
+        config.embedding_size,
+        config.predictor_size,
         config.predictor_layers,
         config.n_heads,
     )

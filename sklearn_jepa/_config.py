@@ -29,6 +29,14 @@ DEFAULT_MASK_RATIO = (0.3, 0.7)
 EARLY_STOPPING_ONLY = ("validation_fraction", "n_iter_no_change", "tol")
 
 
+# 0.2's names of the widths (one vocabulary since 0.3: the parameters')
+_RENAMED_FIELDS = {
+    "width": "hidden_size",
+    "embedding_width": "embedding_size",
+    "predictor_width": "predictor_size",
+}
+
+
 @dataclass(frozen=True)
 class JEPAConfig:
     """Everything a fit uses, with no ``"auto"`` or ``None`` left to guess.
@@ -39,15 +47,15 @@ class JEPAConfig:
     shape : tuple of int
         One row, channels first: ``(1, n_features)``, ``(C, H, W)``, ``(C, L)``.
     encoder : {"mlp", "transformer", "conv", "custom"}
-    width : int
+    hidden_size : int
         Encoder width: the MLP's hidden layers, the token width, the
         convolutions' channels, or a custom encoder's output width.
-    embedding_width : int
+    embedding_size : int
         Width of one embedding the encoder outputs (per token for token
-        encoders): ``n_components`` or ``width`` for the MLP.
+        encoders): ``n_components`` or ``hidden_size`` for the MLP.
     n_layers : int or None
         Encoder depth (``None`` for a custom encoder).
-    predictor_width, predictor_layers : int
+    predictor_size, predictor_layers : int
     n_heads : int or None
         Attention heads of the transformer (of a custom token encoder's
         predictor); ``None`` where nothing attends.
@@ -75,10 +83,10 @@ class JEPAConfig:
     kind: str
     shape: tuple
     encoder: str
-    width: int
-    embedding_width: int
+    hidden_size: int
+    embedding_size: int
     n_layers: int | None
-    predictor_width: int
+    predictor_size: int
     predictor_layers: int
     n_heads: int | None
     n_registers: int
@@ -95,6 +103,12 @@ class JEPAConfig:
     n_train: int | None = None
     flops_per_step: float | None = None
 
+    @classmethod
+    def from_fields(cls, fields):
+        """A config from its fields, also under their 0.2 names."""
+        fields = {_RENAMED_FIELDS.get(name, name): v for name, v in fields.items()}
+        return cls(**fields)
+
     @property
     def n_features(self):
         return math.prod(self.shape)
@@ -103,8 +117,8 @@ class JEPAConfig:
     def pooled_width(self):
         """Width of one row's pooled embedding (before any projection)."""
         if self.pooling == "flatten":
-            return math.prod(self.grid) * self.embedding_width
-        return self.embedding_width
+            return math.prod(self.grid) * self.embedding_size
+        return self.embedding_size
 
     @property
     def total_steps(self):
@@ -325,11 +339,11 @@ def _mlp_architecture(spec, params):
     n_features = math.prod(spec.shape)
     return dict(
         encoder="mlp",
-        width=hidden,
+        hidden_size=hidden,
         # n_components=None: no bottleneck
-        embedding_width=params["n_components"] or hidden,
+        embedding_size=params["n_components"] or hidden,
         n_layers=depth,
-        predictor_width=params["predictor_size"] or max(1, hidden // 2),
+        predictor_size=params["predictor_size"] or max(1, hidden // 2),
         predictor_layers=depth,
         n_heads=None,
         n_registers=0,
@@ -352,10 +366,10 @@ def _transformer_architecture(spec, params):
         n_registers = 0
     return dict(
         encoder="transformer",
-        width=dim,
-        embedding_width=dim,
+        hidden_size=dim,
+        embedding_size=dim,
         n_layers=depth,
-        predictor_width=params["predictor_size"] or max(n_heads, dim // 2),
+        predictor_size=params["predictor_size"] or max(n_heads, dim // 2),
         predictor_layers=max(1, depth // 2),
         n_heads=n_heads,
         n_registers=n_registers,
@@ -376,10 +390,10 @@ def _conv_architecture(spec, params):
     n_tokens = math.ceil(spec.spatial[0] / stride)
     return dict(
         encoder="conv",
-        width=dim,
-        embedding_width=dim,
+        hidden_size=dim,
+        embedding_size=dim,
         n_layers=params["n_layers"] or n_blocks_for(n_tokens),
-        predictor_width=params["predictor_size"] or max(1, dim // 2),
+        predictor_size=params["predictor_size"] or max(1, dim // 2),
         predictor_layers=n_blocks_for(n_tokens),
         n_heads=None,
         n_registers=0,
@@ -421,10 +435,10 @@ def _custom_architecture(encoder, spec, params):
         width, layers, n_heads = params["predictor_size"] or 2 * dim, 2, None
     return dict(
         encoder="custom",
-        width=dim,
-        embedding_width=dim,
+        hidden_size=dim,
+        embedding_size=dim,
         n_layers=None,
-        predictor_width=width,
+        predictor_size=width,
         predictor_layers=layers,
         n_heads=n_heads,
         n_registers=0,

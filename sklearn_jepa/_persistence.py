@@ -189,7 +189,7 @@ def _decode(value, arrays):
     if tag == "__device__":
         return torch.device(content)
     if tag == "__config__":
-        return JEPAConfig(**_decode(content, arrays))
+        return JEPAConfig.from_fields(_decode(content, arrays))
     if tag == "__seeds__":
         return Seeds(int(content))
     if tag == "__mask__":

@@ -350,8 +350,9 @@ def state_from_0_2(estimator_state, param_names):
     for old, new in (("max_epochs", "max_iter"), ("lr", "learning_rate")):
         if params[old] != "deprecated" and params[new] is None:
             params[new] = params[old]
+    config = estimator_state.pop("config_")
     state = {
-        "config": estimator_state.pop("config_"),
+        "config": type(config).from_fields(vars(config)),
         "seeds": estimator_state.pop("_seeds").entropy,
         "mean": estimator_state.pop("mean_"),
         "scale": estimator_state.pop("scale_"),

@@ -121,7 +121,7 @@ def test_module_is_built_as_the_config_says(params, encoder, predictor):
     assert type(module.encoder).__name__ == encoder
     assert type(module.predictor).__name__ == predictor
     z = module.encoder(torch.zeros(2, 64), None)
-    assert z.shape[-1] == config.embedding_width
+    assert z.shape[-1] == config.embedding_size
     assert (z.dim() == 3) == config.token_output
     if config.token_output:
         assert z.shape[1] == math.prod(config.grid)

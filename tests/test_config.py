@@ -184,9 +184,9 @@ def test_config_records_every_resolved_default(X):
         (1, 8, 8),
         "transformer",
     )
-    assert (config.width, config.n_layers, config.n_heads) == (64, 4, 4)
+    assert (config.hidden_size, config.n_layers, config.n_heads) == (64, 4, 4)
     assert (config.patch_size, config.grid, config.pooling) == (2, (4, 4), "flatten")
-    assert (config.predictor_width, config.predictor_layers) == (32, 2)
+    assert (config.predictor_size, config.predictor_layers) == (32, 2)
     assert isinstance(config.masking, MultiBlockMask)
     assert config.batch_size == 128 and config.steps_per_epoch == 5
     assert config.total_steps == 5 and config.learning_rate == pytest.approx(3e-3)
@@ -277,8 +277,12 @@ def test_custom_encoder_predictor_sizes_are_recorded(X, tiny):
         random_state=0,
     ).fit(X)
     config = jepa.config_
-    assert (config.encoder, config.width, config.token_output) == ("custom", 6, False)
-    assert config.predictor_width == 12 and config.pooling is None
+    assert (config.encoder, config.hidden_size, config.token_output) == (
+        "custom",
+        6,
+        False,
+    )
+    assert config.predictor_size == 12 and config.pooling is None
     sized = JEPATransformer(
         n_components=4,
         max_iter=2,
@@ -286,4 +290,4 @@ def test_custom_encoder_predictor_sizes_are_recorded(X, tiny):
         encoder=TinyEncoder(64),
         predictor_size=5,
     ).fit(X)
-    assert sized.config_.predictor_width == 5
+    assert sized.config_.predictor_size == 5

@@ -2,8 +2,10 @@
 
 import pickle
 import warnings
+from pathlib import Path
 
 import joblib
+import numpy as np
 import pytest
 import torch
 from _custom_parts import TinyEncoder
@@ -152,3 +154,24 @@ def test_skops_trusted_list_per_data_kind(kind, tiny, X, tmp_path):
     assert f"sklearn_jepa._masks.{mask}" in untrusted and len(untrusted) == 3
     loaded = sio.load(path, trusted=untrusted)
     assert_array_equal(loaded.transform(X[:100]), jepa.transform(X[:100]))
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_models_saved_by_0_2_load_transform_and_train(digits):
+    # written by sklearn-jepa 0.2.0 (commit 513da21): JEPATransformer(4,
+    # hidden_size=16, max_iter=2, random_state=0) fitted on load_digits
+    X, _ = digits
+    expected = np.load(DATA / "jepa_0_2_transform.npy")
+    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.2.0"):
+        from_file = load(DATA / "jepa_0_2.pt")
+    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.2.0"):
+        with open(DATA / "jepa_0_2.pkl", "rb") as f:
+            from_pickle = pickle.load(f)
+    for jepa in (from_file, from_pickle):
+        assert_array_equal(jepa.transform(X[:50]), expected)
+        assert not hasattr(jepa, "_sample")  # 0.2's training rows are dropped
+        jepa.partial_fit(X)
+        assert jepa.n_iter_ == 3
+    assert_array_equal(from_file.transform(X), from_pickle.transform(X))
