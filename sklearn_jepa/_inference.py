@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from ._projection import project
 
-__all__ = ["embed", "embed_chunk", "eval_mode", "pool", "predictability"]
+__all__ = ["chunks", "embed", "embed_chunk", "eval_mode", "pool", "predictability"]
 
 
 @contextmanager
@@ -54,6 +54,14 @@ def pool(z, pooling):
     return z.flatten(1)
 
 
+def chunks(X, batch_size, standardize=None):
+    """``(start, rows)`` for consecutive chunks of ``batch_size`` rows of ``X``,
+    each mapped by ``standardize`` when it is given."""
+    for start in range(0, len(X), batch_size):
+        chunk = X[start : start + batch_size]
+        yield start, chunk if standardize is None else standardize(chunk)
+
+
 def embed(net, X, batch_size, pooling, *, standardize=None, projection=None):
     """Pooled (and projected) target-encoder embeddings, one chunk at a time.
 
@@ -83,10 +91,7 @@ def embed(net, X, batch_size, pooling, *, standardize=None, projection=None):
     out = None
     dtype = X.dtype if standardize is not None else np.float64
     with eval_mode(net.module_):
-        for start in range(0, len(X), batch_size):
-            chunk = X[start : start + batch_size]
-            if standardize is not None:
-                chunk = standardize(chunk)
+        for start, chunk in chunks(X, batch_size, standardize):
             Z = project(embed_chunk(net, chunk, batch_size, pooling), projection)
             if out is None:
                 out = np.empty((len(X), Z.shape[1]), dtype=dtype)

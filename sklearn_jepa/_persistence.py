@@ -120,8 +120,10 @@ def _versions():
 
 
 def _warn_versions(saved):
+    # sklearn-jepa's own version is checked by JEPATransformer.__setstate__,
+    # from the version recorded in the state (pickles and files alike)
     current = _versions()
-    for component in ("sklearn_jepa", "torch"):
+    for component in ("torch",):
         if saved.get(component) != current[component]:
             warn(
                 InconsistentVersionWarning(

@@ -24,7 +24,7 @@ from ._config import default_masking, resolve_config, with_schedule
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
 from ._export import JEPAEncoder
-from ._inference import embed, predictability
+from ._inference import chunks, embed, predictability
 from ._projection import fit_projection
 from ._runtime import forked_rng
 from ._seeds import Seeds
@@ -49,8 +49,9 @@ TRAINING_OPTIONS = (
 # parameters a continued fit (warm_start, partial_fit) reads afresh, as
 # MLPClassifier reads max_iter afresh
 SCHEDULE_PARAMS = ("max_iter", "learning_rate", "ema_momentum", "warmup_fraction")
-# read on every call, or not about the model
-_ALWAYS_READ = ("n_threads", "warm_start", "callbacks", "max_epochs", "lr")
+# read on every call, or not about the model (callbacks and the deprecated
+# aliases are not stored: _stored)
+_ALWAYS_READ = ("n_threads", "warm_start")
 
 
 class FitState:
@@ -97,8 +98,7 @@ class FitState:
         ``defaults`` its ``__init__`` defaults (which parameters were set).
         """
         seeds = Seeds.from_random_state(params["random_state"])
-        encoder = params["encoder"]
-        custom = encoder if isinstance(encoder, torch.nn.Module) else None
+        custom = _custom_encoder(params)
         config = resolve_config(params, X.shape[1], custom, defaults)
         if params["bf16"] and torch.device(device).type != "cuda":
             warn(
@@ -215,13 +215,9 @@ class FitState:
         """R^2 of the predictor on ``X`` under the default masks at ratio 0.5."""
         config = self.config
         strategy = default_masking(config.kind, config.grid, 0.5)
-        masks = collator(config, self.seeds.seed("score_masks"), masking=strategy)
-        batch_size = config.batch_size
-        chunks = (
-            self.standardize(X[start : start + batch_size])
-            for start in range(0, len(X), batch_size)
-        )
-        return predictability(self.net, chunks, masks)
+        masker = collator(config, self.seeds.seed("score_masks"), masking=strategy)
+        rows = (x for _, x in chunks(X, config.batch_size, self.standardize))
+        return predictability(self.net, rows, masker)
 
     def to_torch(self):
         return JEPAEncoder(
@@ -261,7 +257,7 @@ class FitState:
                 UserWarning,
             )
             device = "cpu"
-        custom = params["encoder"] if config.encoder == "custom" else None
+        custom = _custom_encoder(params)
         # building draws initial weights; they are overwritten, and the user's
         # global torch generator must not move
         with forked_rng(device):
@@ -304,8 +300,8 @@ class FitState:
             rng = self.seeds.rng("projection")
             rows = rng.choice(len(X_std), _N_PROJECTION_ROWS, replace=False)
             X_std = X_std[np.sort(rows)]
-        self.projection = None
-        Z = self.embed(X_std, standardized=True)
+        # pooled, not yet projected
+        Z = embed(self.net, X_std, self.config.batch_size, self.config.pooling)
         seed = self.seeds.seed("projection", 1)
         self.projection = fit_projection(Z, n_components, seed)
         self.n_components = n_components
@@ -403,6 +399,12 @@ def _step_flops(config, module, rows, n_train, seeds):
     masks = collator(config, seeds.seed("budget_masks"))
     batch, _ = masks(torch.from_numpy(rows[index].astype(np.float32)))
     return step_flops(module, batch)
+
+
+def _custom_encoder(params):
+    """The user's encoder module, or ``None`` for a built-in encoder."""
+    encoder = params["encoder"]
+    return encoder if isinstance(encoder, torch.nn.Module) else None
 
 
 def _options(params):
