@@ -18,6 +18,7 @@ import torch
 from ._budget import auto_epochs, auto_lr, auto_momentum
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
+from ._readout import N_STATS
 from ._warnings import warn
 
 __all__ = ["JEPAConfig", "resolve_config", "resolve_input", "with_schedule"]
@@ -66,7 +67,7 @@ class JEPAConfig:
         Shape of the token grid the masks cover.
     token_output : bool
         Whether the encoder returns one embedding per token.
-    pooling : {"mean", "max", "flatten"} or None
+    pooling : {"mean", "max", "flatten", "blocks"} or None
         How tokens become one vector; ``None`` for whole-row encoders.
     masking : callable
         The masking strategy.
@@ -118,7 +119,17 @@ class JEPAConfig:
         """Width of one row's pooled embedding (before any projection)."""
         if self.pooling == "flatten":
             return math.prod(self.grid) * self.embedding_size
+        if self.pooling == "blocks":
+            # the input projection, each block, the normalised embedding
+            return (self.n_layers + 2) * self.embedding_size * N_STATS
         return self.embedding_size
+
+    @property
+    def embedding_pooling(self):
+        """The pooling the collapse diagnostics follow: the embedding the
+        predictor targets, max-pooled under the ``"blocks"`` read-out (whose
+        shallow layers would hide a collapsed embedding)."""
+        return "max" if self.pooling == "blocks" else self.pooling
 
     @property
     def total_steps(self):
@@ -449,14 +460,19 @@ def _custom_architecture(encoder, spec, params):
 
 
 def _resolve_pooling(pooling, arch, spec):
-    """``"max"`` for the conv encoder, ``"mean"`` for other signal and custom
+    """``"blocks"`` for the conv encoder, ``"mean"`` for other signal and custom
     token encoders, ``"flatten"`` for images and feature tokens."""
     if not arch["token_output"]:
         return None
+    if pooling == "blocks" and arch["encoder"] != "conv":
+        raise ValueError(
+            "pooling='blocks' reads out the layers of the conv encoder; "
+            f"encoder={arch['encoder']!r} has no such layers."
+        )
     if pooling != "auto":
         return pooling
     if arch["encoder"] == "conv":
-        return "max"
+        return "blocks"
     return "mean" if arch["encoder"] == "custom" or spec.kind == "signal" else "flatten"
 
 

@@ -102,6 +102,27 @@ class DilatedConvEncoder(nn.Module):
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
+        h = self.blocks(self._tokens(x, mask))
+        return self.norm(h.transpose(1, 2))
+
+    def layers(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> list[torch.Tensor]:
+        """Every layer's output, ``(batch_size, dim, n_tokens)`` each.
+
+        The input projection, each residual block, then the normalised
+        embedding that :meth:`forward` returns (transposed): ``n_blocks + 2``
+        tensors, what the ``"blocks"`` read-out pools.
+        """
+        h = self._tokens(x, mask)
+        out = [h]
+        for block in self.blocks:
+            h = block(h)
+            out.append(h)
+        out.append(self.norm(h.transpose(1, 2)).transpose(1, 2))
+        return out
+
+    def _tokens(self, x, mask):
         h = x.reshape(x.shape[0], *self.input_shape)
         if self.padding:
             h = nn.functional.pad(h, (0, self.padding))
@@ -110,8 +131,7 @@ class DilatedConvEncoder(nn.Module):
             # hidden tokens become the mask vector before any convolution
             # mixes neighbouring steps: no hidden value enters a receptive field
             h = torch.where(mask[:, None, :], h, self.mask_embed.to(h.dtype))
-        h = self.blocks(h)
-        return self.norm(h.transpose(1, 2))
+        return h
 
 
 class ConvPredictor(nn.Module):

@@ -123,15 +123,21 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         not multiples are zero-padded; ``None``: about 7 patches per image
         side, at most 64 patches per signal. Conv: steps per token (the
         stride of its input convolution); ``None``: at most 128 tokens.
-    pooling : {"auto", "mean", "max", "flatten"}, default="auto"
+    pooling : {"auto", "mean", "max", "flatten", "blocks"}, default="auto"
         How token embeddings become one vector: their mean, their maximum
-        over tokens, or all of them concatenated. The pooled vector is then
-        projected on its first ``n_components`` principal directions
-        (fitted on the training rows), unless ``n_components=None``.
-        ``"auto"``: ``"max"`` for the conv encoder, ``"mean"`` for the signal
-        transformer and custom token encoders, ``"flatten"`` for images and
-        feature tokens (where a token is matters). Whole-row encoders have
-        nothing to pool.
+        over tokens, or all of them concatenated. ``"blocks"`` (conv encoder
+        only) reads out every layer, not only the last: per channel its
+        maximum and mean over time and the proportion of time steps above
+        each of 5 biases fitted on the training series (MiniRocket's PPV),
+        ``(n_layers + 2) * hidden_size * 7`` values (3,584 for a series of
+        128 tokens or more; 28 MB per 1,000 series in float64). The pooled
+        vector is then projected on its first ``n_components`` principal
+        directions (fitted on the training rows), unless
+        ``n_components=None``. ``"auto"``: ``"blocks"`` for the conv encoder
+        (docs/timeseries.md), ``"mean"`` for the signal transformer and
+        custom token encoders, ``"flatten"`` for images and feature tokens
+        (where a token is matters). Whole-row encoders have nothing to
+        pool.
     mask_ratio : float or pair of float, default=None
         Tables with the default masking: fraction of the features hidden
         from the context; a pair (tuple or list) ``(low, high)`` draws the
@@ -328,7 +334,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "input_kind": [StrOptions(set(KINDS))],
         "encoder": [StrOptions({"auto", "mlp", "transformer", "conv"}), nn.Module],
         "patch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "pooling": [StrOptions({"auto", "mean", "max", "flatten"})],
+        "pooling": [StrOptions({"auto", "mean", "max", "flatten", "blocks"})],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple, list, None],
         "masking": [callable, None],
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],

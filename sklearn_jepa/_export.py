@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ._inference import pool
+from ._readout import block_stats
 
 __all__ = ["JEPAEncoder"]
 
@@ -25,11 +26,13 @@ class JEPAEncoder(nn.Module):
         The trained target encoder; deep-copied.
     mean, scale : array-like of shape (n_features,)
         The standardisation of the fitted estimator.
-    pooling : {"mean", "max", "flatten"} or None
+    pooling : {"mean", "max", "flatten", "blocks"} or None
         How token embeddings become one vector (``None``: the encoder
         already returns one vector per row).
     projection : tuple of (array-like, array-like) or None
         Mean ``(width,)`` and components ``(n_components, width)``.
+    biases : array-like of shape (n_layers, dim, n_quantiles), default=None
+        The PPV biases of the ``"blocks"`` read-out.
 
     Notes
     -----
@@ -38,12 +41,17 @@ class JEPAEncoder(nn.Module):
     dtype; output: ``(batch_size, n_components)`` float64.
     """
 
-    def __init__(self, encoder, mean, scale, pooling=None, projection=None):
+    def __init__(
+        self, encoder, mean, scale, pooling=None, projection=None, biases=None
+    ):
         super().__init__()
         self.encoder = copy.deepcopy(encoder).eval().requires_grad_(False)
         self.pooling = pooling
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float64))
+        if pooling == "blocks":
+            biases = torch.as_tensor(biases, dtype=torch.float32)
+            self.register_buffer("biases", biases)
         self.has_projection = projection is not None
         if projection is not None:
             centre, components = projection
@@ -55,7 +63,10 @@ class JEPAEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = ((x.to(torch.float64) - self.mean) / self.scale).to(torch.float32)
-        z = self.encoder(x, None)
+        if self.pooling == "blocks":
+            z = block_stats(self.encoder.layers(x, None), self.biases)
+        else:
+            z = self.encoder(x, None)
         if z.dim() == 3:
             z = pool(z, self.pooling)
         z = z.to(torch.float64)

@@ -7,8 +7,17 @@ import torch
 import torch.nn.functional as F
 
 from ._projection import project
+from ._readout import block_stats
 
-__all__ = ["chunks", "embed", "embed_chunk", "eval_mode", "pool", "predictability"]
+__all__ = [
+    "chunks",
+    "embed",
+    "embed_chunk",
+    "eval_mode",
+    "layer_chunks",
+    "pool",
+    "predictability",
+]
 
 
 @contextmanager
@@ -23,7 +32,7 @@ def eval_mode(module):
 
 
 @torch.no_grad()
-def embed_chunk(net, x_std, batch_size, pooling):
+def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     """Pooled target-encoder embedding of at most ``batch_size`` rows.
 
     The chunk is padded to exactly ``batch_size`` rows: BLAS kernels pick
@@ -33,12 +42,17 @@ def embed_chunk(net, x_std, batch_size, pooling):
 
     Returns a float32 array ``(n_rows, dim)``; token embeddings
     ``(n_rows, n_tokens, dim)`` are pooled by ``"mean"``, ``"max"`` (over
-    tokens) or ``"flatten"``.
+    tokens) or ``"flatten"``; ``"blocks"`` reads every layer out
+    (:func:`sklearn_jepa._readout.block_stats` against ``biases``).
     """
     xb = torch.from_numpy(x_std)
     n_rows = len(xb)
     if n_rows < batch_size:
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
+    if pooling == "blocks":
+        layers = net.module_.embed(xb.to(net.device), layers=True)
+        z = block_stats([h[:n_rows].float() for h in layers], torch.from_numpy(biases))
+        return z.cpu().numpy()
     z = net.module_.embed(xb.to(net.device))[:n_rows].float()
     if z.dim() == 3:
         z = pool(z, pooling)
@@ -62,7 +76,9 @@ def chunks(X, batch_size, standardize=None):
         yield start, chunk if standardize is None else standardize(chunk)
 
 
-def embed(net, X, batch_size, pooling, *, standardize=None, projection=None):
+def embed(
+    net, X, batch_size, pooling, *, standardize=None, projection=None, biases=None
+):
     """Pooled (and projected) target-encoder embeddings, one chunk at a time.
 
     The one embedding path: ``transform``, the diagnostics, the projection
@@ -76,11 +92,13 @@ def embed(net, X, batch_size, pooling, *, standardize=None, projection=None):
         Standardised rows, or raw rows with ``standardize``.
     batch_size : int
         Rows per chunk.
-    pooling : {"mean", "max", "flatten"} or None
+    pooling : {"mean", "max", "flatten", "blocks"} or None
     standardize : callable, default=None
         Maps a chunk of raw rows to standardised float32 rows.
     projection : tuple of (ndarray, ndarray) or None, default=None
         Mean and components (:func:`sklearn_jepa._projection.project`).
+    biases : ndarray of shape (n_layers, dim, n_quantiles), default=None
+        The PPV biases of the ``"blocks"`` read-out.
 
     Returns
     -------
@@ -92,11 +110,23 @@ def embed(net, X, batch_size, pooling, *, standardize=None, projection=None):
     dtype = X.dtype if standardize is not None else np.float64
     with eval_mode(net.module_):
         for start, chunk in chunks(X, batch_size, standardize):
-            Z = project(embed_chunk(net, chunk, batch_size, pooling), projection)
+            Z = embed_chunk(net, chunk, batch_size, pooling, biases)
+            Z = project(Z, projection)
             if out is None:
                 out = np.empty((len(X), Z.shape[1]), dtype=dtype)
             out[start : start + len(Z)] = Z
     return out
+
+
+@torch.no_grad()
+def layer_chunks(net, X_std, batch_size):
+    """Every layer's target-encoder output for consecutive chunks of
+    standardised rows (the ``"blocks"`` read-out's biases are fitted on
+    them)."""
+    with eval_mode(net.module_):
+        for _, chunk in chunks(X_std, batch_size):
+            xb = torch.from_numpy(chunk).to(net.device)
+            yield [h.float().cpu() for h in net.module_.embed(xb, layers=True)]
 
 
 @torch.no_grad()

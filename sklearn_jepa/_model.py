@@ -78,17 +78,19 @@ class JEPAModule(nn.Module):
                 if param.requires_grad:
                     yield f"{prefix}.{name}", param
 
-    def embed(self, x):
+    def embed(self, x, layers=False):
         """Target-encoder embedding of whole inputs, ``(batch_size, ...)``.
 
         Missing values (NaN) are hidden from the encoder as tokens it may
-        not see (the ``missing`` map), never read as numbers.
+        not see (the ``missing`` map), never read as numbers. ``layers``:
+        every layer's output (the encoder's ``layers`` method), a list.
         """
+        encode = self.target_encoder.layers if layers else self.target_encoder
         nan = torch.isnan(x)
         if self.missing is None or not bool(nan.any()):
-            return self.target_encoder(x, None)
+            return encode(x, None)
         observed = ~self.missing(nan)
-        return self.target_encoder(torch.nan_to_num(x, nan=0.0), observed)
+        return encode(torch.nan_to_num(x, nan=0.0), observed)
 
 
 class _Online(nn.Module):

@@ -38,6 +38,7 @@ class Seeds:
         "projection",  # rows and randomized SVD of the projection
         "call",  # torch's global generator during each training call
         "shard",  # data-parallel fits: which rows each rank trains on
+        "biases",  # rows the "blocks" read-out's biases are fitted on
     )
 
     @classmethod

@@ -24,8 +24,9 @@ from ._config import default_masking, resolve_config, with_schedule
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
 from ._export import JEPAEncoder
-from ._inference import chunks, embed, predictability
+from ._inference import chunks, embed, layer_chunks, predictability
 from ._projection import fit_projection
+from ._readout import fit_biases
 from ._runtime import forked_rng
 from ._seeds import Seeds
 from ._training import collator, diagnostic_rows, make_net
@@ -34,6 +35,8 @@ from ._warnings import warn
 __all__ = ["FitState", "check_distributed", "state_from_0_2"]
 
 _N_PROJECTION_ROWS = 20_000
+# rows the "blocks" read-out's biases are fitted on
+_N_BIAS_ROWS = 1_024
 # what make_net reads of the parameters
 TRAINING_OPTIONS = (
     "loss",
@@ -68,6 +71,9 @@ class FitState:
     projection : tuple of (ndarray, ndarray) or None
     n_components : int or None
         Width of :meth:`embed`'s output; known after the first training call.
+    biases : ndarray of shape (n_layers, dim, n_quantiles) or None
+        PPV biases of the ``"blocks"`` read-out, fitted after each training
+        call (:func:`sklearn_jepa._readout.fit_biases`).
     """
 
     def __init__(
@@ -80,6 +86,7 @@ class FitState:
         params,
         projection=None,
         n_components=None,
+        biases=None,
     ):
         self.config = config
         self.seeds = seeds
@@ -89,6 +96,7 @@ class FitState:
         self.params = params
         self.projection = projection
         self.n_components = n_components
+        self.biases = biases
 
     @classmethod
     def start(cls, params, X, *, defaults, callbacks, device, world):
@@ -183,6 +191,7 @@ class FitState:
         finally:
             if world.active:
                 net.module_.use_parallel(None)
+        self._fit_biases(X_std)
         self._fit_projection(X_std)
         if interrupted:
             warn(
@@ -209,6 +218,7 @@ class FitState:
             self.config.pooling,
             standardize=None if standardized else self.standardize,
             projection=self.projection,
+            biases=self.biases,
         )
 
     def score(self, X):
@@ -226,6 +236,7 @@ class FitState:
             self.scale,
             self.config.pooling,
             self.projection,
+            self.biases,
         ).cpu()
 
     # -- persistence ---------------------------------------------------------
@@ -241,6 +252,7 @@ class FitState:
             "params": dict(self.params),
             "projection": self.projection,
             "n_components": self.n_components,
+            "biases": self.biases,
             "net": self.net.portable_state(),
         }
 
@@ -280,6 +292,7 @@ class FitState:
             params,
             state["projection"],
             state["n_components"],
+            state.get("biases"),
         )
 
     # -- helpers -------------------------------------------------------------
@@ -301,19 +314,41 @@ class FitState:
             rows = rng.choice(len(X_std), _N_PROJECTION_ROWS, replace=False)
             X_std = X_std[np.sort(rows)]
         # pooled, not yet projected
-        Z = embed(self.net, X_std, self.config.batch_size, self.config.pooling)
+        Z = embed(
+            self.net,
+            X_std,
+            self.config.batch_size,
+            self.config.pooling,
+            biases=self.biases,
+        )
         seed = self.seeds.seed("projection", 1)
         self.projection = fit_projection(Z, n_components, seed)
         self.n_components = n_components
 
+    def _fit_biases(self, X_std):
+        """The ``"blocks"`` read-out's PPV biases, from at most 1,024 rows."""
+        if self.config.pooling != "blocks":
+            return
+        if len(X_std) > _N_BIAS_ROWS:
+            rows = self.seeds.rng("biases").choice(len(X_std), _N_BIAS_ROWS, False)
+            X_std = X_std[np.sort(rows)]
+        layers = layer_chunks(self.net, X_std, self.config.batch_size)
+        self.biases = fit_biases(layers, len(X_std), self.config.grid[0])
+
     def _check_collapse(self, X_std):
         """Warn when what ``transform`` returns for the diagnostic rows
-        collapsed. A handful of rows cannot tell collapse from chance: judge
-        on 32 or more."""
+        collapsed (under the ``"blocks"`` read-out, the max-pooled
+        embedding). A handful of rows cannot tell collapse from chance:
+        judge on 32 or more."""
         rows = diagnostic_rows(X_std, self.seeds.seed("sample"))
         if len(rows) < 32:
             return
-        stats = embedding_stats(self.embed(rows, standardized=True))
+        if self.config.pooling == "blocks":
+            # the embedding itself: shallow layers hide a collapse
+            Z = embed(self.net, rows, self.config.batch_size, "max")
+        else:
+            Z = self.embed(rows, standardized=True)
+        stats = embedding_stats(Z)
         if is_collapsed(stats):
             warn(
                 f"The embedding collapsed: effective rank "

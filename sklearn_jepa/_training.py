@@ -138,7 +138,7 @@ def _callbacks(config, seeds, options, extra):
             "diagnostics",
             # about 50 records per fit, whatever the number of epochs
             Diagnostics(
-                pooling=config.pooling,
+                pooling=config.embedding_pooling,
                 seed=seeds.seed("sample"),
                 every=-(-config.max_iter // 50),
             ),

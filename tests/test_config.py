@@ -96,7 +96,7 @@ def test_bad_mask_ratio_pair_is_named(tiny, bad):
         JEPATransformer(**tiny, mask_ratio=bad).fit(X)
 
 
-def test_signals_default_to_the_conv_encoder_and_max_pooling():
+def test_signals_default_to_the_conv_encoder_and_the_blocks_read_out():
     rng = np.random.RandomState(0)
     X = rng.randn(40, 2 * 30)
     jepa = JEPATransformer(
@@ -106,13 +106,23 @@ def test_signals_default_to_the_conv_encoder_and_max_pooling():
     assert isinstance(module.encoder, DilatedConvEncoder)
     assert isinstance(module.predictor, ConvPredictor)
     assert isinstance(jepa.net_.iterator_train__collate_fn.strategy, SpanMask)
-    assert jepa.config_.pooling == "max" and jepa.n_components_ == 64
+    # 30 tokens: 4 blocks; input projection + blocks + norm, 7 values each
+    assert jepa.config_.pooling == "blocks" and jepa.config_.n_layers == 4
+    assert jepa.n_components_ == (4 + 2) * 64 * 7
     assert jepa.config_.batch_size == 32
     Z = jepa.transform(X)
-    assert Z.shape == (40, 64) and np.isfinite(Z).all()
-    # max pooling: the transform equals the per-token maximum of the target
+    assert Z.shape == (40, (4 + 2) * 64 * 7) and np.isfinite(Z).all()
+    # the last layer's read-out starts with the per-token maximum of the
+    # target embedding, then its mean, then 5 PPV values per channel
     tokens = module.target_encoder.eval()(torch.from_numpy(jepa._state.standardize(X)))
-    np.testing.assert_allclose(Z, tokens.amax(1).double().detach(), rtol=1e-5)
+    last = Z[:, 5 * 64 * 7 :]
+    top = tokens.amax(1).double().detach()
+    np.testing.assert_allclose(last[:, :64], top, rtol=1e-5)
+    np.testing.assert_allclose(
+        last[:, 64:128], tokens.mean(1).double().detach(), rtol=1e-4, atol=1e-6
+    )
+    ppv = last[:, 128:].reshape(40, 64, 5)
+    assert ((ppv >= 0) & (ppv <= 1)).all() and (np.diff(ppv, axis=2) <= 0).all()
     assert np.isfinite(jepa.score(X))
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from _custom_parts import TinyEncoder
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -170,7 +170,9 @@ def test_models_saved_by_0_2_load_transform_and_train(digits):
         with open(DATA / "jepa_0_2.pkl", "rb") as f:
             from_pickle = pickle.load(f)
     for jepa in (from_file, from_pickle):
-        assert_array_equal(jepa.transform(X[:50]), expected)
+        # equal up to float32 rounding: the fixture's bits came from the
+        # BLAS build of the machine that wrote it (1.8e-7 apart on another)
+        assert_allclose(jepa.transform(X[:50]), expected, rtol=1e-5, atol=1e-6)
         assert not hasattr(jepa, "_sample")  # 0.2's training rows are dropped
         jepa.partial_fit(X)
         assert jepa.n_iter_ == 3

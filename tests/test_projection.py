@@ -18,12 +18,13 @@ from sklearn_jepa._projection import fit_projection, project
     [
         # 8x8 image, default patch 2: 4x4 tokens of width 16, flattened
         (dict(input_shape=(8, 8)), 16 * 16),
-        # signal: tokens mean-pooled to one token width
-        (dict(input_shape=(64,)), 16),
+        # signal, conv "blocks" read-out: 1 block + input projection + norm,
+        # 7 values per channel (max, mean, 5 PPV)
+        (dict(input_shape=(64,)), (1 + 2) * 16 * 7),
         # whole-row MLP: no bottleneck, its hidden width
         (dict(), 16),
     ],
-    ids=["image-flatten", "signal-mean", "mlp"],
+    ids=["image-flatten", "signal-blocks", "mlp"],
 )
 def test_n_components_none_returns_the_whole_pooled_embedding(
     tiny, X, params, width, tmp_path
@@ -34,7 +35,13 @@ def test_n_components_none_returns_the_whole_pooled_embedding(
     assert jepa.n_components_ == width and jepa.projection_ is None
     assert Z.shape == (len(X), width)
     # no projection: exactly the pooled target-encoder embedding
-    pooled = embed(jepa.net_, jepa._state.standardize(X), 32, jepa.config_.pooling)
+    pooled = embed(
+        jepa.net_,
+        jepa._state.standardize(X),
+        32,
+        jepa.config_.pooling,
+        biases=jepa._state.biases,
+    )
     np.testing.assert_allclose(Z, pooled, rtol=1e-6, atol=1e-6)
     assert len(jepa.get_feature_names_out()) == width
     joblib.dump(jepa, tmp_path / "m.joblib")

@@ -1,0 +1,75 @@
+"""The ``"blocks"`` read-out: max, mean and PPV of every convolutional layer.
+
+A time-series representation keeps more than one pooled vector of the last
+layer: MiniRocket (Dempster et al., KDD 2021) keeps, for each of thousands
+of random convolutions, the proportion of time steps whose output exceeds a
+bias drawn from the training data (PPV). This read-out does the same with
+the JEPA-trained encoder: for each layer (the input projection, every
+residual block, the normalised embedding), each channel's maximum and mean
+over time and its PPV against biases at fixed quantiles of that channel's
+values on the training series. Shallow layers keep local shapes, deep ones
+whole-series context; the biases make PPV a soft histogram per channel.
+
+The biases are quantiles over many rows and time steps (aggregates, never a
+training row) and are fitted once after training (:func:`fit_biases`).
+"""
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["QUANTILES", "N_STATS", "block_stats", "fit_biases"]
+
+# quantiles of each channel's values the PPV biases sit at
+QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)
+# values per channel: max, mean, one PPV per bias
+N_STATS = 2 + len(QUANTILES)
+# values per channel and layer the quantiles are computed from: enough for
+# the 10 % quantile to move by well under its spacing between fits
+_N_VALUES = 32_768
+
+
+def block_stats(layers, biases):
+    """``(batch_size, n_layers * dim * N_STATS)`` read-out of ``layers``.
+
+    Parameters
+    ----------
+    layers : list of Tensor of shape (batch_size, dim, n_tokens)
+    biases : Tensor of shape (n_layers, dim, len(QUANTILES))
+    """
+    features = []
+    for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
+        above = h[:, :, None, :] > bias[None, :, :, None]
+        ppv = above.to(h.dtype).mean(dim=3).flatten(1)
+        features += [h.amax(dim=2), h.mean(dim=2), ppv]
+    return torch.cat(features, dim=1)
+
+
+@torch.no_grad()
+def fit_biases(layer_chunks, n_rows, n_tokens):
+    """Per-layer, per-channel quantiles (:data:`QUANTILES`) of the values of
+    ``n_rows`` rows, from every ``step``-th time step so that at most
+    about ``_N_VALUES`` values per channel are kept, each lifted by a
+    thousandth of the channel's standard deviation (ties).
+
+    ``layer_chunks`` yields one list of ``(rows, dim, n_tokens)`` tensors
+    per chunk of rows. Returns a float32 array
+    ``(n_layers, dim, len(QUANTILES))``.
+    """
+    step = max(1, math.ceil(n_rows * n_tokens / _N_VALUES))
+    kept = None
+    for layers in layer_chunks:
+        values = [h[:, :, ::step].transpose(0, 1).flatten(1).float() for h in layers]
+        if kept is not None:
+            values = [torch.cat(p, 1) for p in zip(kept, values, strict=True)]
+        kept = values
+    q = torch.tensor(QUANTILES, dtype=torch.float32)
+    biases = []
+    for v in kept:
+        # a quantile often equals many values at once (a flat stretch, the
+        # zero padding): lifted above them by a thousandth of the channel's
+        # spread, PPV does not flip on the last float bit of those ties
+        lift = 1e-3 * v.std(dim=1, keepdim=True) + 1e-6
+        biases.append(torch.quantile(v, q, dim=1).T + lift)
+    return torch.stack(biases).numpy().astype(np.float32)
