@@ -99,14 +99,30 @@ class DilatedConvEncoder(nn.Module):
         self.blocks = _stack(dim, n_blocks or n_blocks_for(n_tokens))
         self.norm = nn.LayerNorm(dim)
 
+    # JEPAModule passes where each series ends (``valid``)
+    reads_series_ends = True
+
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        valid: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        h = self.blocks(self._tokens(x, mask))
-        return self.norm(h.transpose(1, 2))
+        """``(batch_size, n_tokens, dim)`` embeddings.
+
+        ``mask``: bool ``(batch_size, n_tokens)``, the tokens the encoder may
+        see (hidden ones become the mask vector). ``valid``: bool, the
+        tokens before each series' end; the steps after it are zero in every
+        layer, as a convolution's padding beyond the end, so a series padded
+        to a longer length embeds as itself.
+        """
+        return self.layers(x, mask, valid)[-1].transpose(1, 2)
 
     def layers(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        valid: torch.Tensor | None = None,
     ) -> list[torch.Tensor]:
         """Every layer's output, ``(batch_size, dim, n_tokens)`` each.
 
@@ -114,12 +130,13 @@ class DilatedConvEncoder(nn.Module):
         embedding that :meth:`forward` returns (transposed): ``n_blocks + 2``
         tensors, what the ``"blocks"`` read-out pools.
         """
-        h = self._tokens(x, mask)
+        keep = None if valid is None else valid[:, None, :].to(x.dtype)
+        h = _ended(self._tokens(x, mask), keep)
         out = [h]
         for block in self.blocks:
-            h = block(h)
+            h = _ended(block(h), keep)
             out.append(h)
-        out.append(self.norm(h.transpose(1, 2)).transpose(1, 2))
+        out.append(_ended(self.norm(h.transpose(1, 2)).transpose(1, 2), keep))
         return out
 
     def _tokens(self, x, mask):
@@ -132,6 +149,11 @@ class DilatedConvEncoder(nn.Module):
             # mixes neighbouring steps: no hidden value enters a receptive field
             h = torch.where(mask[:, None, :], h, self.mask_embed.to(h.dtype))
         return h
+
+
+def _ended(h, keep):
+    """Zero after each series' end (``keep``: 1 before it, 0 after)."""
+    return h if keep is None else h * keep
 
 
 class ConvPredictor(nn.Module):

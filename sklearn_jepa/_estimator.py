@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Hidden, Interval, Options, StrOption
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ._collections import is_series_list, pad_series
 from ._config import KINDS, check_params
 from ._distributed import distributed_context
 from ._export import JEPAEncoder
@@ -630,8 +631,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """``get_params()`` with the deprecated aliases mapped to new names."""
         params = self.get_params(deep=False)
         shape = getattr(self, "collection_shape_", None)
-        if shape is not None and params["input_shape"] is None:
-            # a 3-D collection: signals of that shape
+        if shape is not None:
+            # a collection: signals of that shape (a given input_shape was
+            # checked against it)
             params["input_shape"] = shape
             if params["input_kind"] == "auto":
                 params["input_kind"] = "signal"
@@ -668,7 +670,19 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _flatten_collection(self, X, reset):
         """A 3-D array ``(n_cases, n_channels, n_timepoints)`` (aeon's and
-        sktime's collection layout) as rows of signals of that shape."""
+        sktime's collection layout) as rows of signals of that shape; a list
+        of series of unequal lengths padded with NaN after each end (to the
+        longest in ``fit``, to the fitted length after)."""
+        if is_series_list(X):
+            # fit: to the longest series, or to input_shape's length (series
+            # to transform later may be longer, as in cross-validation)
+            fitted = getattr(self, "collection_shape_", None)
+            if reset:
+                shape = self.input_shape
+                length = None if shape is None else tuple(shape)[-1]
+            else:
+                length = None if fitted is None else fitted[1]
+            X = pad_series(X, length)
         if getattr(X, "ndim", None) != 3 or not hasattr(X, "reshape"):
             if reset:
                 self.collection_shape_ = None

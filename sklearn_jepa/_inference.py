@@ -49,18 +49,30 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     n_rows = len(xb)
     if n_rows < batch_size:
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
+    xb = xb.to(net.device)
+    # pooled over each series' own steps: its end padding does not count
+    valid = net.module_.valid_tokens(xb)
+    valid = None if valid is None else valid[:n_rows]
     if pooling == "blocks":
-        layers = net.module_.embed(xb.to(net.device), layers=True)
-        z = block_stats([h[:n_rows].float() for h in layers], torch.from_numpy(biases))
+        layers = net.module_.embed(xb, layers=True)
+        z = block_stats(
+            [h[:n_rows].float() for h in layers], torch.from_numpy(biases), valid
+        )
         return z.cpu().numpy()
-    z = net.module_.embed(xb.to(net.device))[:n_rows].float()
+    z = net.module_.embed(xb)[:n_rows].float()
     if z.dim() == 3:
-        z = pool(z, pooling)
+        z = pool(z, pooling, valid)
     return z.cpu().numpy()
 
 
-def pool(z, pooling):
-    """``(batch_size, n_tokens, dim)`` token embeddings to one vector per row."""
+def pool(z, pooling, valid=None):
+    """``(batch_size, n_tokens, dim)`` token embeddings to one vector per row
+    (``"mean"`` and ``"max"`` over the ``valid`` tokens when given)."""
+    if valid is not None and pooling in ("mean", "max"):
+        keep = valid[:, :, None]
+        if pooling == "mean":
+            return (z * keep).sum(dim=1) / keep.sum(dim=1)
+        return z.masked_fill(~keep, float("-inf")).amax(dim=1)
     if pooling == "mean":
         return z.mean(dim=1)
     if pooling == "max":
@@ -121,12 +133,14 @@ def embed(
 @torch.no_grad()
 def layer_chunks(net, X_std, batch_size):
     """Every layer's target-encoder output for consecutive chunks of
-    standardised rows (the ``"blocks"`` read-out's biases are fitted on
-    them)."""
+    standardised rows, with the tokens before each series' end (or
+    ``None``): the ``"blocks"`` read-out's biases are fitted on them."""
     with eval_mode(net.module_):
         for _, chunk in chunks(X_std, batch_size):
             xb = torch.from_numpy(chunk).to(net.device)
-            yield [h.float().cpu() for h in net.module_.embed(xb, layers=True)]
+            layers = [h.float().cpu() for h in net.module_.embed(xb, layers=True)]
+            valid = net.module_.valid_tokens(xb)
+            yield layers, None if valid is None else valid.cpu()
 
 
 @torch.no_grad()

@@ -35,15 +35,16 @@ class JEPAModule(nn.Module):
         ``observed`` (bool ``(batch_size, n_tokens)``, only when the batch
         has missing values) hides missing tokens from the target encoder.
         """
+        ends = self._ends(observed)
         with torch.no_grad():
-            z_target = self.target_encoder(x, observed)
+            z_target = self.target_encoder(x, observed, **ends)
         parallel = self.__dict__.get("_parallel")
         if parallel is not None:
             prediction = parallel(x, context_mask, target_mask)
         else:
             # called every batch: no wrapper module is built here
             prediction = _predict(
-                self.encoder, self.predictor, x, context_mask, target_mask
+                self.encoder, self.predictor, x, context_mask, target_mask, ends
             )
         return prediction, z_target, target_mask if z_target.dim() == 3 else None
 
@@ -90,7 +91,37 @@ class JEPAModule(nn.Module):
         if self.missing is None or not bool(nan.any()):
             return encode(x, None)
         observed = ~self.missing(nan)
-        return encode(torch.nan_to_num(x, nan=0.0), observed)
+        ends = self._ends(observed)
+        return encode(torch.nan_to_num(x, nan=0.0), observed, **ends)
+
+    def valid_tokens(self, x):
+        """Bool ``(batch_size, n_tokens)``: the tokens before each series'
+        end (its last observed token), or ``None`` when every series runs
+        to the last token or the encoder does not read series ends."""
+        if self.missing is None or not self._reads_ends:
+            return None
+        nan = torch.isnan(x)
+        if not bool(nan.any()):
+            return None
+        return series_ends(~self.missing(nan))
+
+    @property
+    def _reads_ends(self):
+        return getattr(self.target_encoder, "reads_series_ends", False)
+
+    def _ends(self, observed):
+        """``{"valid": ...}`` for an encoder that reads series ends."""
+        if observed is None or not self._reads_ends:
+            return {}
+        return {"valid": series_ends(observed)}
+
+
+def series_ends(observed):
+    """Tokens up to each row's last observed one: NaN after it is the end
+    padding of a shorter series, not missing values inside it."""
+    n_tokens = observed.shape[1]
+    last = n_tokens - 1 - observed.flip(1).to(torch.uint8).argmax(dim=1)
+    return torch.arange(n_tokens, device=observed.device)[None, :] <= last[:, None]
 
 
 class _Online(nn.Module):
@@ -105,7 +136,7 @@ class _Online(nn.Module):
         return _predict(self.encoder, self.predictor, x, context_mask, target_mask)
 
 
-def _predict(encoder, predictor, x, context_mask, target_mask):
+def _predict(encoder, predictor, x, context_mask, target_mask, ends=None):
     """The predictor's output for the encoder's embedding of the context."""
-    z_context = encoder(x, context_mask)
+    z_context = encoder(x, context_mask, **(ends or {}))
     return predictor(z_context, context_mask, target_mask)

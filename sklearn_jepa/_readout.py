@@ -30,19 +30,31 @@ N_STATS = 2 + len(QUANTILES)
 _N_VALUES = 32_768
 
 
-def block_stats(layers, biases):
+def block_stats(layers, biases, valid=None):
     """``(batch_size, n_layers * dim * N_STATS)`` read-out of ``layers``.
 
     Parameters
     ----------
     layers : list of Tensor of shape (batch_size, dim, n_tokens)
     biases : Tensor of shape (n_layers, dim, len(QUANTILES))
+    valid : bool Tensor of shape (batch_size, n_tokens), default=None
+        The tokens before each series' end; the statistics are over those
+        only (``None``: every token).
     """
     features = []
+    if valid is None:
+        for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
+            above = h[:, :, None, :] > bias[None, :, :, None]
+            ppv = above.to(h.dtype).mean(dim=3).flatten(1)
+            features += [h.amax(dim=2), h.mean(dim=2), ppv]
+        return torch.cat(features, dim=1)
+    keep = valid[:, None, :]
+    count = keep.sum(dim=2).to(layers[0].dtype)
     for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
-        above = h[:, :, None, :] > bias[None, :, :, None]
-        ppv = above.to(h.dtype).mean(dim=3).flatten(1)
-        features += [h.amax(dim=2), h.mean(dim=2), ppv]
+        above = (h[:, :, None, :] > bias[None, :, :, None]) & keep[:, :, None, :]
+        ppv = (above.to(h.dtype).sum(dim=3) / count[:, :, None]).flatten(1)
+        top = h.masked_fill(~keep, float("-inf")).amax(dim=2)
+        features += [top, (h * keep).sum(dim=2) / count, ppv]
     return torch.cat(features, dim=1)
 
 
@@ -53,14 +65,19 @@ def fit_biases(layer_chunks, n_rows, n_tokens):
     about ``_N_VALUES`` values per channel are kept, each lifted by a
     thousandth of the channel's standard deviation (ties).
 
-    ``layer_chunks`` yields one list of ``(rows, dim, n_tokens)`` tensors
-    per chunk of rows. Returns a float32 array
-    ``(n_layers, dim, len(QUANTILES))``.
+    ``layer_chunks`` yields, per chunk of rows, a list of
+    ``(rows, dim, n_tokens)`` tensors and the bool ``(rows, n_tokens)``
+    tokens before each series' end (or ``None``: all); only those count.
+    Returns a float32 array ``(n_layers, dim, len(QUANTILES))``.
     """
     step = max(1, math.ceil(n_rows * n_tokens / _N_VALUES))
     kept = None
-    for layers in layer_chunks:
-        values = [h[:, :, ::step].transpose(0, 1).flatten(1).float() for h in layers]
+    for layers, valid in layer_chunks:
+        keep = None if valid is None else valid[:, ::step].reshape(-1)
+        values = []
+        for h in layers:
+            v = h[:, :, ::step].transpose(0, 1).flatten(1).float()
+            values.append(v if keep is None else v[:, keep])
         if kept is not None:
             values = [torch.cat(p, 1) for p in zip(kept, values, strict=True)]
         kept = values
