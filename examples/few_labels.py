@@ -1,4 +1,4 @@
-"""Few labels, many unlabeled rows: JEPA vs raw values vs PCA (vs UMAP).
+"""Few labels, many unlabeled rows: JEPA vs raw values vs PCA (vs UMAP, MiniRocket).
 
 Every representation is fit on all training rows *without* their labels; a
 logistic regression then sees 10 labels per class (three draws) or all of
@@ -15,7 +15,9 @@ shapes shifted, scaled, sheared and drowned in noise. Shift-tolerant features
 are what a JEPA learns by predicting hidden spans of a signal from the rest,
 and what raw values and PCA lack. About 30 s on 2 CPU cores, most of it the
 JEPA fit. On the small sklearn sets JEPA is roughly level with raw features:
-the script prints what it measures on your machine.
+the script prints what it measures on your machine. With aeon installed,
+signals also get a MiniRocket row (random convolutions, the usual
+time-series baseline).
 """
 
 import sys
@@ -59,7 +61,28 @@ def representations(jepa_params, n_features):
         print("(umap-learn is not installed: no UMAP row)")
     else:
         models[f"UMAP({k})"] = UMAP(n_components=k, random_state=0)
+    if len(jepa_params.get("input_shape", ())) == 1:  # series: MiniRocket too
+        try:
+            from aeon.transformations.collection.convolution_based import MiniRocket
+        except ImportError:
+            print("(aeon is not installed: no MiniRocket row)")
+        else:
+            # its fit time includes numba compiling on first use (about 10 s)
+            models["MiniRocket"] = _Univariate(MiniRocket(random_state=0, n_jobs=1))
     return models
+
+
+class _Univariate:
+    """Rows as aeon's (n_cases, 1, n_timepoints) for an aeon transformer."""
+
+    def __init__(self, transformer):
+        self.transformer = transformer
+
+    def fit_transform(self, X):
+        return self.transformer.fit_transform(X[:, None, :])
+
+    def transform(self, X):
+        return self.transformer.transform(X[:, None, :])
 
 
 def main(name="mnist1d"):

@@ -44,8 +44,6 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
         Series per optimizer step (``None``: 32).
     learning_rate : float, default=None
         ``None``: chosen from the batch size.
-    mask_ratio : float or pair of float, default=None
-        Share of the time steps hidden as spans.
     pooling : {"auto", "blocks", "max", "mean"}, default="auto"
         How per-step embeddings become one row (``"auto"``: ``"blocks"``).
     verbose : int, default=0
@@ -87,7 +85,6 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
         max_iter=None,
         batch_size=None,
         learning_rate=None,
-        mask_ratio=None,
         pooling="auto",
         verbose=0,
         n_threads=None,
@@ -98,7 +95,6 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        self.mask_ratio = mask_ratio
         self.pooling = pooling
         self.verbose = verbose
         self.n_threads = n_threads
@@ -112,7 +108,6 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
             max_iter=self.max_iter,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
-            mask_ratio=self.mask_ratio,
             pooling=self.pooling,
             input_kind="signal",
             verbose=self.verbose,

@@ -63,6 +63,9 @@ class _Fixed(torch.nn.Module):
         # the rows hold their own index (padding rows are zeros)
         return self.tokens[x[:, 0].long()]
 
+    def valid_tokens(self, x):
+        return None  # every series runs to the last token
+
 
 class _Net:
     def __init__(self, module):
@@ -80,6 +83,19 @@ def test_embed_pools_tokens(pooling):
     Z = embed(_Net(_Fixed(tokens)), np.arange(5, dtype=np.float32)[:, None], 2, pooling)
     assert Z.dtype == np.float64
     assert_allclose(Z, expected.double().numpy(), rtol=1e-6)
+
+
+def test_pool_over_valid_tokens_ignores_the_steps_after_each_end():
+    from sklearn_jepa._inference import pool
+
+    z = torch.randn(2, 6, 3, generator=torch.Generator().manual_seed(0))
+    valid = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])
+    z_changed = z.clone()
+    z_changed[1, 4:] = 1e6  # after the end of series 1
+    for pooling, reduce in (("mean", torch.mean), ("max", torch.amax)):
+        got = pool(z_changed, pooling, valid)
+        assert_allclose(got[0].numpy(), reduce(z[0], dim=0).numpy(), rtol=1e-6)
+        assert_allclose(got[1].numpy(), reduce(z[1, :4], dim=0).numpy(), rtol=1e-6)
 
 
 def test_eval_mode_restores_the_previous_mode():
