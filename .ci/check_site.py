@@ -44,11 +44,13 @@ class _Ids(HTMLParser):
                 self.ids.add(value)
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 def _serve(root):
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(root)
-    )
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -97,16 +99,20 @@ def check(root, shots):
             errors = []
             page.on(
                 "console",
-                lambda m, e=errors: e.append(f"console {m.type}: {m.text}")
-                if m.type == "error"
-                else None,
+                lambda m, e=errors: (
+                    e.append(f"console {m.type}: {m.text}")
+                    if m.type == "error"
+                    else None
+                ),
             )
             page.on("pageerror", lambda exc, e=errors: e.append(f"page error: {exc}"))
             page.on(
                 "requestfailed",
-                lambda r, e=errors: e.append(f"request failed: {r.url}")
-                if r.url.startswith(base)
-                else None,
+                lambda r, e=errors: (
+                    e.append(f"request failed: {r.url}")
+                    if r.url.startswith(base)
+                    else None
+                ),
             )
             response = page.goto(base + name, wait_until="networkidle")
             if response is None or response.status != 200:

@@ -14,7 +14,8 @@ train/test split. Three ways in, side by side in one run:
 
 Protocols: MiniRocket's ridge (``StandardScaler`` + ``RidgeClassifierCV``)
 on all training labels, and logistic regression on 10 labels per class (3
-draws; 5 on PickupGestureWiimoteZ, whose classes have 5 training series). JEPA rows: 2 seeds. One thread per fit.
+draws; 5 on PickupGestureWiimoteZ, whose classes have 5 training series).
+JEPA rows: 2 seeds. One thread per fit.
 
     python benchmarks/bench_unequal.py     # about 3 min on 2 cores
 

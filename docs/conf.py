@@ -21,7 +21,13 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "results", "timeseries_notes.md", "Thumbs.db"]
+exclude_patterns = [
+    "_build",
+    "results",
+    "timeseries_notes.md",
+    "unequal_notes.md",
+    "Thumbs.db",
+]
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
@@ -50,4 +56,9 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_static_path = []
+html_static_path = ["_static"]
+# browsers ask for a favicon: without one every page logs a 404
+html_favicon = "_static/favicon.svg"
+# a fresh browser profile has no stored theme mode: without a default the
+# theme logs "Got invalid theme mode" on every page (.ci/check_site.py)
+html_context = {"default_mode": "light"}

@@ -3,9 +3,9 @@ Time series: a dilated-convolution JEPA
 =======================================
 
 Signals (``input_shape=(L,)`` or ``(C, L)`` with ``input_kind="signal"``) get
-residual dilated convolutions with one embedding per time step, span masks and
-max pooling over time. Here: two classes of noisy, randomly shifted bumps that
-raw values and PCA cannot align.
+residual dilated convolutions with one embedding per time step, span masks
+and a read-out of every layer (max, mean, PPV). Here: two classes of noisy,
+randomly shifted bumps that raw values and PCA cannot align.
 """
 
 import matplotlib.pyplot as plt
