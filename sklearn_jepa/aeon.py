@@ -18,7 +18,7 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
         "sklearn_jepa.aeon needs the aeon package: pip install 'sklearn-jepa[aeon]'"
     ) from exc
 
-from ._estimator import JEPATransformer
+from ._adapters import series_transformer
 
 __all__ = ["JEPACollectionTransformer"]
 
@@ -46,6 +46,10 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
         ``None``: chosen from the batch size.
     pooling : {"auto", "blocks", "max", "mean"}, default="auto"
         How per-step embeddings become one row (``"auto"``: ``"blocks"``).
+    max_length : int, default=None
+        Length shorter series are padded to (NaN after their end); ``None``:
+        the longest series in ``fit``. Set it to the longest series to come
+        when later series can be longer (cross-validation).
     verbose : int, default=0
     n_threads : int, default=None
         Torch threads (``None``: one).
@@ -86,6 +90,7 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
         batch_size=None,
         learning_rate=None,
         pooling="auto",
+        max_length=None,
         verbose=0,
         n_threads=None,
         random_state=None,
@@ -96,24 +101,14 @@ class JEPACollectionTransformer(BaseCollectionTransformer):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.pooling = pooling
+        self.max_length = max_length
         self.verbose = verbose
         self.n_threads = n_threads
         self.random_state = random_state
         super().__init__()
 
     def _fit(self, X, y=None):
-        self.jepa_ = JEPATransformer(
-            n_components=self.n_components,
-            hidden_size=self.hidden_size,
-            max_iter=self.max_iter,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            pooling=self.pooling,
-            input_kind="signal",
-            verbose=self.verbose,
-            n_threads=self.n_threads,
-            random_state=self.random_state,
-        ).fit(X)
+        self.jepa_ = series_transformer(self, X[0].shape[0]).fit(X)
         return self
 
     def _transform(self, X, y=None):

@@ -64,3 +64,11 @@ def test_aeon_transformer_in_pipelines_and_aeon_classifiers():
         classifier=RidgeClassifierCV(),
     )
     assert aeon_pipe.fit(X[:30], y[:30]).score(X[30:], y[30:]) > 0.7
+
+
+def test_max_length_pads_to_series_longer_than_any_in_fit():
+    X, _ = _series()
+    short = [x[:, :12] for x in X]
+    jepa = JEPACollectionTransformer(max_length=30, **FAST).fit(short)
+    assert jepa.jepa_.collection_shape_ == (3, 30)
+    assert jepa.transform(X).shape[0] == len(X)

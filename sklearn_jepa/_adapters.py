@@ -1,0 +1,27 @@
+"""The parameters of the toolkit adapters (``sklearn_jepa.aeon``) and the
+:class:`JEPATransformer` they fit."""
+
+from ._estimator import JEPATransformer
+
+__all__ = ["SERIES_PARAMS", "series_transformer"]
+
+# the JEPATransformer parameters a time-series user tunes, with their defaults
+SERIES_PARAMS = {
+    "n_components": None,
+    "hidden_size": None,
+    "max_iter": None,
+    "batch_size": None,
+    "learning_rate": None,
+    "pooling": "auto",
+    "verbose": 0,
+    "n_threads": None,
+    "random_state": None,
+}
+
+
+def series_transformer(adapter, n_channels):
+    """A :class:`JEPATransformer` for series with ``adapter``'s parameters;
+    its ``max_length`` (the length to pad to) becomes ``input_shape``."""
+    params = {name: getattr(adapter, name) for name in SERIES_PARAMS}
+    shape = None if adapter.max_length is None else (n_channels, adapter.max_length)
+    return JEPATransformer(input_kind="signal", input_shape=shape, **params)
