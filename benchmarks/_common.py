@@ -63,6 +63,17 @@ def write_json(name, payload):
     return path
 
 
+def write_page(name, lines):
+    """``docs/<name>.md`` from ``lines``, followed by the hand-written
+    ``docs/<name>_notes.md`` when there is one."""
+    notes = DOCS / f"{name}_notes.md"
+    if notes.exists():
+        lines = [*lines, notes.read_text()]
+    path = DOCS / f"{name}.md"
+    path.write_text("\n".join(lines))
+    print(f"wrote {path.relative_to(DOCS.parent)}")
+
+
 def _jsonable(value):
     if isinstance(value, np.generic):
         return value.item()

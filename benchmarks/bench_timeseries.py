@@ -39,7 +39,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import DOCS, RESULTS, argument_parser, fmt, probe, write_json
+from _common import RESULTS, argument_parser, fmt, probe, write_json, write_page
 from sklearn.decomposition import PCA
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import GridSearchCV
@@ -368,12 +368,7 @@ def report(payload):
             )
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    notes = DOCS / "timeseries_notes.md"
-    if notes.exists():
-        lines.append(notes.read_text())
-    path = DOCS / "timeseries.md"
-    path.write_text("\n".join(lines))
-    print(f"wrote {path.relative_to(DOCS.parent)}")
+    write_page("timeseries", lines)
 
 
 def main():

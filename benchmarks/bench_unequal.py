@@ -26,7 +26,7 @@ import json
 import time
 
 import numpy as np
-from _common import DOCS, RESULTS, argument_parser, fmt, probe, write_json
+from _common import RESULTS, argument_parser, fmt, probe, write_json, write_page
 from bench_timeseries import ridge_accuracy
 from threadpoolctl import threadpool_limits
 
@@ -156,12 +156,7 @@ def report(payload):
                 f"{fmt(r['few'][0], r['few'][1] or None)} | {r['fit_s']:.2f} |"
             )
         lines.append("")
-    notes = DOCS / "unequal_notes.md"
-    if notes.exists():
-        lines.append(notes.read_text())
-    path = DOCS / "unequal.md"
-    path.write_text("\n".join(lines))
-    print(f"wrote {path.relative_to(DOCS.parent)}")
+    write_page("unequal", lines)
 
 
 def main():

@@ -5,18 +5,19 @@ from ._estimator import JEPATransformer
 
 __all__ = ["SERIES_PARAMS", "series_transformer"]
 
-# the JEPATransformer parameters a time-series user tunes, with their defaults
-SERIES_PARAMS = {
-    "n_components": None,
-    "hidden_size": None,
-    "max_iter": None,
-    "batch_size": None,
-    "learning_rate": None,
-    "pooling": "auto",
-    "verbose": 0,
-    "n_threads": None,
-    "random_state": None,
-}
+# the JEPATransformer parameters a time-series user tunes (the adapters'
+# __init__ lists them with JEPATransformer's defaults)
+SERIES_PARAMS = (
+    "n_components",
+    "hidden_size",
+    "max_iter",
+    "batch_size",
+    "learning_rate",
+    "pooling",
+    "verbose",
+    "n_threads",
+    "random_state",
+)
 
 
 def series_transformer(adapter, n_channels):

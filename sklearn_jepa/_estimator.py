@@ -676,13 +676,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if is_series_list(X):
             # fit: to the longest series, or to input_shape's length (series
             # to transform later may be longer, as in cross-validation)
-            fitted = getattr(self, "collection_shape_", None)
-            if reset:
-                shape = self.input_shape
-                length = None if shape is None else tuple(shape)[-1]
-            else:
-                length = None if fitted is None else fitted[1]
-            X = pad_series(X, length)
+            fitted = getattr(self, "collection_shape_", None)  # None: 0.2
+            shape = self.input_shape if reset else fitted
+            X = pad_series(X, None if shape is None else tuple(shape)[-1])
         if getattr(X, "ndim", None) != 3 or not hasattr(X, "reshape"):
             if reset:
                 self.collection_shape_ = None

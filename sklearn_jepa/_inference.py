@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from ._projection import project
-from ._readout import block_stats
+from ._readout import block_stats, masked_max, masked_mean
 
 __all__ = [
     "chunks",
@@ -49,17 +49,14 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     n_rows = len(xb)
     if n_rows < batch_size:
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
-    xb = xb.to(net.device)
     # pooled over each series' own steps: its end padding does not count
-    valid = net.module_.valid_tokens(xb)
+    z, valid = net.module_.encode(xb.to(net.device), layers=pooling == "blocks")
     valid = None if valid is None else valid[:n_rows]
     if pooling == "blocks":
-        layers = net.module_.embed(xb, layers=True)
-        z = block_stats(
-            [h[:n_rows].float() for h in layers], torch.from_numpy(biases), valid
-        )
+        layers = [h[:n_rows].float() for h in z]
+        z = block_stats(layers, torch.from_numpy(biases), valid)
         return z.cpu().numpy()
-    z = net.module_.embed(xb)[:n_rows].float()
+    z = z[:n_rows].float()
     if z.dim() == 3:
         z = pool(z, pooling, valid)
     return z.cpu().numpy()
@@ -69,10 +66,8 @@ def pool(z, pooling, valid=None):
     """``(batch_size, n_tokens, dim)`` token embeddings to one vector per row
     (``"mean"`` and ``"max"`` over the ``valid`` tokens when given)."""
     if valid is not None and pooling in ("mean", "max"):
-        keep = valid[:, :, None]
-        if pooling == "mean":
-            return (z * keep).sum(dim=1) / keep.sum(dim=1)
-        return z.masked_fill(~keep, float("-inf")).amax(dim=1)
+        reduce = masked_mean if pooling == "mean" else masked_max
+        return reduce(z, valid[:, :, None], 1)
     if pooling == "mean":
         return z.mean(dim=1)
     if pooling == "max":
@@ -138,8 +133,8 @@ def layer_chunks(net, X_std, batch_size):
     with eval_mode(net.module_):
         for _, chunk in chunks(X_std, batch_size):
             xb = torch.from_numpy(chunk).to(net.device)
-            layers = [h.float().cpu() for h in net.module_.embed(xb, layers=True)]
-            valid = net.module_.valid_tokens(xb)
+            layers, valid = net.module_.encode(xb, layers=True)
+            layers = [h.float().cpu() for h in layers]
             yield layers, None if valid is None else valid.cpu()
 
 

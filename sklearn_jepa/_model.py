@@ -86,24 +86,24 @@ class JEPAModule(nn.Module):
         not see (the ``missing`` map), never read as numbers. ``layers``:
         every layer's output (the encoder's ``layers`` method), a list.
         """
+        return self.encode(x, layers)[0]
+
+    def encode(self, x, layers=False):
+        """:meth:`embed`'s output and where each series ends.
+
+        The second value is bool ``(batch_size, n_tokens)``, the tokens
+        before each series' end (its last observed token), or ``None`` when
+        the batch has no missing value or the encoder does not read series
+        ends: what pooling over each series' own steps needs.
+        """
         encode = self.target_encoder.layers if layers else self.target_encoder
         nan = torch.isnan(x)
         if self.missing is None or not bool(nan.any()):
-            return encode(x, None)
+            return encode(x, None), None
         observed = ~self.missing(nan)
         ends = self._ends(observed)
-        return encode(torch.nan_to_num(x, nan=0.0), observed, **ends)
-
-    def valid_tokens(self, x):
-        """Bool ``(batch_size, n_tokens)``: the tokens before each series'
-        end (its last observed token), or ``None`` when every series runs
-        to the last token or the encoder does not read series ends."""
-        if self.missing is None or not self._reads_ends:
-            return None
-        nan = torch.isnan(x)
-        if not bool(nan.any()):
-            return None
-        return series_ends(~self.missing(nan))
+        out = encode(torch.nan_to_num(x, nan=0.0), observed, **ends)
+        return out, ends.get("valid")
 
     @property
     def _reads_ends(self):

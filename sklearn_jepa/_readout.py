@@ -19,7 +19,14 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["QUANTILES", "N_STATS", "block_stats", "fit_biases"]
+__all__ = [
+    "QUANTILES",
+    "N_STATS",
+    "block_stats",
+    "fit_biases",
+    "masked_max",
+    "masked_mean",
+]
 
 # quantiles of each channel's values the PPV biases sit at
 QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)
@@ -42,20 +49,27 @@ def block_stats(layers, biases, valid=None):
         only (``None``: every token).
     """
     features = []
-    if valid is None:
-        for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
-            above = h[:, :, None, :] > bias[None, :, :, None]
-            ppv = above.to(h.dtype).mean(dim=3).flatten(1)
-            features += [h.amax(dim=2), h.mean(dim=2), ppv]
-        return torch.cat(features, dim=1)
-    keep = valid[:, None, :]
-    count = keep.sum(dim=2).to(layers[0].dtype)
+    keep = None if valid is None else valid[:, None, :]
     for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
-        above = (h[:, :, None, :] > bias[None, :, :, None]) & keep[:, :, None, :]
-        ppv = (above.to(h.dtype).sum(dim=3) / count[:, :, None]).flatten(1)
-        top = h.masked_fill(~keep, float("-inf")).amax(dim=2)
-        features += [top, (h * keep).sum(dim=2) / count, ppv]
+        above = h[:, :, None, :] > bias[None, :, :, None]
+        if keep is None:
+            top, mean = h.amax(dim=2), h.mean(dim=2)
+            ppv = above.to(h.dtype).mean(dim=3)
+        else:
+            top, mean = masked_max(h, keep, 2), masked_mean(h, keep, 2)
+            ppv = masked_mean(above.to(h.dtype), keep[:, :, None, :], 3)
+        features += [top, mean, ppv.flatten(1)]
     return torch.cat(features, dim=1)
+
+
+def masked_max(h, keep, dim):
+    """Maximum of ``h`` over ``dim`` where ``keep`` (broadcast) is true."""
+    return h.masked_fill(~keep, float("-inf")).amax(dim=dim)
+
+
+def masked_mean(h, keep, dim):
+    """Mean of ``h`` over ``dim`` where ``keep`` (broadcast) is true."""
+    return (h * keep).sum(dim=dim) / keep.sum(dim=dim)
 
 
 @torch.no_grad()

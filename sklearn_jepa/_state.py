@@ -309,10 +309,7 @@ class FitState:
         if n_components is None or width == n_components:
             self.projection, self.n_components = None, width
             return
-        if len(X_std) > _N_PROJECTION_ROWS:
-            rng = self.seeds.rng("projection")
-            rows = rng.choice(len(X_std), _N_PROJECTION_ROWS, replace=False)
-            X_std = X_std[np.sort(rows)]
+        X_std = self._at_most(X_std, _N_PROJECTION_ROWS, "projection")
         # pooled, not yet projected
         Z = embed(
             self.net,
@@ -325,13 +322,19 @@ class FitState:
         self.projection = fit_projection(Z, n_components, seed)
         self.n_components = n_components
 
+    def _at_most(self, X_std, n_rows, stream):
+        """At most ``n_rows`` rows of ``X_std``, drawn by the seed stream
+        ``stream`` and kept in their order."""
+        if len(X_std) <= n_rows:
+            return X_std
+        rows = self.seeds.rng(stream).choice(len(X_std), n_rows, replace=False)
+        return X_std[np.sort(rows)]
+
     def _fit_biases(self, X_std):
         """The ``"blocks"`` read-out's PPV biases, from at most 1,024 rows."""
         if self.config.pooling != "blocks":
             return
-        if len(X_std) > _N_BIAS_ROWS:
-            rows = self.seeds.rng("biases").choice(len(X_std), _N_BIAS_ROWS, False)
-            X_std = X_std[np.sort(rows)]
+        X_std = self._at_most(X_std, _N_BIAS_ROWS, "biases")
         layers = layer_chunks(self.net, X_std, self.config.batch_size)
         self.biases = fit_biases(layers, len(X_std), self.config.grid[0])
 

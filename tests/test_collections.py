@@ -90,7 +90,7 @@ def test_a_series_embeds_as_itself_whatever_length_it_is_padded_to(unequal):
     padded = np.full((1, 2, 40), np.nan)
     padded[0, :, :n] = x
     x_std = torch.from_numpy(jepa._state.standardize(padded.reshape(1, -1)))
-    valid = net.valid_tokens(x_std)
+    _, valid = net.encode(x_std)
     assert valid.sum() == n  # stride 1 at this length
     layers = net.embed(x_std, layers=True)
     assert all(float(h[0, :, n:].abs().max()) == 0.0 for h in layers)

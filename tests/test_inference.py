@@ -59,12 +59,10 @@ class _Fixed(torch.nn.Module):
         super().__init__()
         self.tokens = tokens
 
-    def embed(self, x):
-        # the rows hold their own index (padding rows are zeros)
-        return self.tokens[x[:, 0].long()]
-
-    def valid_tokens(self, x):
-        return None  # every series runs to the last token
+    def encode(self, x, layers=False):
+        # the rows hold their own index (padding rows are zeros); every
+        # series runs to the last token
+        return self.tokens[x[:, 0].long()], None
 
 
 class _Net:
