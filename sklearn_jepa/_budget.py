@@ -3,17 +3,24 @@
 A fixed number of epochs gives 50 rows 100 optimizer steps and 100,000 rows
 78,000, and a model whose step costs 40x more (a transformer over signal
 patches against a table MLP) a 40x longer fit. The budget here is in optimizer
-steps, at most :data:`MAX_STEPS`, and in floating-point operations, at most
+steps, at most :func:`step_budget`, and in floating-point operations, at most
 :func:`flop_budget` (counted exactly on one batch with
 :class:`torch.utils.flop_counter.FlopCounterMode`, so it is deterministic and
 follows the model, the input size and the batch size), rounded to whole epochs
-between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`. The flop budget grows with
-the square root of the number of rows: more data earns more training, but
-a hundred times the rows costs ten times the time, not a hundred.
+between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`.
+
+Both budgets grow with the square root of the number of rows, from
+:data:`STEPS_PER_1000_ROWS` steps and :data:`FLOPS_PER_1000_ROWS` flops at
+1,000 rows: a hundred times the rows costs ten times the time, not a
+hundred. Training pays where the pool is large (LetterRecognition, 15,000
+rows: +1.2 points over the untrained twin with 1,000 steps, +2.9 with 3,500;
+docs/pools.md) and adds nothing on a few dozen series, where 0.3 spent up to
+1,000 steps (330 epochs) for the twin's accuracy (docs/timeseries.md); 0.3
+had a floor of 1,000 rows and a flat cap of 1,000 steps.
 
 The built-in models train at a similar rate of flops per second on one CPU
-thread, so the flop budget is close to a time budget; cheap table models
-stop at the step cap first. Measured fit times: docs/benchmarks.md.
+thread, so the flop budget is close to a time budget; cheap models stop at
+the step budget first. Measured fit times: docs/benchmarks.md.
 """
 
 import math
@@ -22,16 +29,18 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = [
-    "MAX_STEPS",
     "auto_epochs",
     "auto_lr",
     "auto_momentum",
     "flop_budget",
+    "step_budget",
     "step_flops",
 ]
 
-MAX_STEPS = 1000
+STEPS_PER_1000_ROWS = 1000
 FLOPS_PER_1000_ROWS = 2e11
+# fewer steps leave the EMA target near its initialisation (a handful of rows)
+MIN_STEPS = 100
 MIN_EPOCHS = 1
 MAX_EPOCHS = 500
 # a backward pass costs about twice the forward of the parts it runs through
@@ -52,8 +61,22 @@ def step_flops(module, batch):
 
 
 def flop_budget(n_samples):
-    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``, >= 2e11."""
-    return FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1000) / 1000)
+    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``."""
+    return FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1) / 1000)
+
+
+def step_budget(n_samples):
+    """Optimizer steps for ``n_samples`` rows: ``1000 * sqrt(n / 1000)``, at
+    least :data:`MIN_STEPS`.
+
+    Examples
+    --------
+    >>> from sklearn_jepa._budget import step_budget
+    >>> step_budget(100), step_budget(1000), step_budget(16_000)
+    (316, 1000, 4000)
+    """
+    steps = STEPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1) / 1000)
+    return max(MIN_STEPS, round(steps))
 
 
 def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
@@ -73,13 +96,13 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
     Examples
     --------
     >>> from sklearn_jepa._budget import auto_epochs
-    >>> auto_epochs(1e8, 10, 1280)   # a cheap model: 1,000 steps
-    100
+    >>> auto_epochs(1e8, 10, 1280)   # a cheap model: 1,131 steps
+    114
     >>> auto_epochs(4e9, 10, 1280)   # 40x the cost per step: 57 steps
     6
     """
     budget = flop_budget(n_samples) / max(flops_per_step, 1.0)
-    steps = min(MAX_STEPS, budget)
+    steps = min(step_budget(n_samples), budget)
     epochs = math.ceil(steps / steps_per_epoch)
     return int(min(max(epochs, MIN_EPOCHS), MAX_EPOCHS))
 

@@ -26,7 +26,10 @@ def build_module(config, custom_encoder=None):
     else:
         online = _ENCODERS[config.encoder](config)
     return JEPAModule(
-        online, _predictor(config), MissingTokens(config.shape, config.grid)
+        online,
+        _predictor(config),
+        MissingTokens(config.shape, config.grid),
+        layered_target=config.pooling == "layers",
     )
 
 
@@ -63,11 +66,13 @@ def _predictor(config):
     for side in config.grid:
         n_tokens *= side
     if not config.token_output:
+        # under the "layers" read-out the target is every layer
         return MLPPredictor(
             n_tokens,
             config.embedding_size,
             config.predictor_size,
             config.predictor_layers,
+            n_outputs=config.pooled_width,
         )
     if config.encoder == "conv":
         return ConvPredictor(

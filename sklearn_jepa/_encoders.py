@@ -58,10 +58,31 @@ class MLPEncoder(nn.Module):
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
+        return self.net(self._masked_input(x, mask))
+
+    def layers(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> list[torch.Tensor]:
+        """Every layer's output: each hidden layer (after its activation),
+        then the embedding; a list of ``(batch_size, width)`` tensors.
+
+        The ``"layers"`` read-out concatenates them, and the JEPA target
+        regresses on all of them (:class:`~sklearn_jepa._model.JEPAModule`).
+        """
+        h = self._masked_input(x, mask)
+        outputs = []
+        for module in self.net:
+            h = module(h)
+            if isinstance(module, nn.GELU):
+                outputs.append(h)
+        outputs.append(h)
+        return outputs
+
+    def _masked_input(self, x, mask):
         if mask is None:
             mask = torch.ones_like(x)
         mask = mask.to(x.dtype)
-        return self.net(torch.cat([x * mask, mask], dim=1))
+        return torch.cat([x * mask, mask], dim=1)
 
 
 class MLPPredictor(nn.Module):
@@ -77,11 +98,17 @@ class MLPPredictor(nn.Module):
         Kept narrower than the encoder, which makes the predictor the weaker
         branch (the asymmetry that, with stop-gradient, prevents collapse).
     n_layers : int, default=2
+    n_outputs : int, default=None
+        Width of the prediction; ``None``: ``n_components``. Wider when the
+        target is every layer of the target encoder (``"layers"`` read-out).
     """
 
-    def __init__(self, n_tokens, n_components, hidden_size=128, n_layers=2):
+    def __init__(
+        self, n_tokens, n_components, hidden_size=128, n_layers=2, n_outputs=None
+    ):
         super().__init__()
-        self.net = _mlp(n_components + n_tokens, hidden_size, n_components, n_layers)
+        n_outputs = n_components if n_outputs is None else n_outputs
+        self.net = _mlp(n_components + n_tokens, hidden_size, n_outputs, n_layers)
 
     def forward(
         self, z: torch.Tensor, context_mask: torch.Tensor, target_mask: torch.Tensor

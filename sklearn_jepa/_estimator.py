@@ -88,10 +88,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         :class:`~sklearn.decomposition.PCA`) keeps the whole pooled embedding
         (the fitted width is ``n_components_``): ``n_tokens * width`` values
         with ``"flatten"`` pooling, ``width`` with ``"mean"`` or ``"max"``,
-        ``hidden_size`` for the whole-row MLP, which then has no bottleneck.
-        An int projects the pooled token embedding on its first
-        ``n_components`` principal directions, or makes the whole-row MLP's
-        output that narrow.
+        ``(n_layers + 1) * hidden_size`` for the MLP's ``"layers"``
+        read-out. An int projects the pooled embedding on its first
+        ``n_components`` principal directions (fitted on the training rows),
+        or, with ``pooling="last"``, makes the whole-row MLP's output that
+        narrow.
     input_shape : tuple of int, default=None
         Shape of one row: ``None`` for a table, ``(H, W)`` or ``(C, H, W)``
         for images and ``(L,)`` (or ``(C, L)`` with ``input_kind="signal"``)
@@ -124,7 +125,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         not multiples are zero-padded; ``None``: about 7 patches per image
         side, at most 64 patches per signal. Conv: steps per token (the
         stride of its input convolution); ``None``: at most 128 tokens.
-    pooling : {"auto", "mean", "max", "flatten", "blocks"}, default="auto"
+    pooling : {"auto", "mean", "max", "flatten", "blocks", "layers", "last"}, \
+            default="auto"
         How token embeddings become one vector: their mean, their maximum
         over tokens, or all of them concatenated. ``"blocks"`` (conv encoder
         only) reads out every layer, not only the last: per channel its
@@ -137,12 +139,15 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``n_components=None``. ``"auto"``: ``"blocks"`` for the conv encoder
         (docs/timeseries.md), ``"mean"`` for the signal transformer and
         custom token encoders, ``"flatten"`` for images and feature tokens
-        (where a token is matters). Whole-row encoders have nothing to
-        pool.
+        (where a token is matters). The MLP reads out ``"layers"``: every
+        hidden layer and its output, concatenated (``"auto"``); the target
+        it is trained on is then every layer of the target encoder too, so
+        that what ``transform`` returns is what training shaped
+        (docs/pools.md). ``"last"``: its output only, 0.3's read-out.
     mask_ratio : float or pair of float, default=None
         Tables with the default masking: fraction of the features hidden
         from the context; a pair (tuple or list) ``(low, high)`` draws the
-        fraction uniformly per row. ``None``: ``(0.3, 0.7)``. Images and
+        fraction uniformly per row. ``None``: ``(0.15, 0.5)``. Images and
         signals hide blocks and spans instead (see ``masking``).
     masking : callable, default=None
         A masking strategy ``masking(batch_size, grid, generator) ->
@@ -335,7 +340,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "input_kind": [StrOptions(set(KINDS))],
         "encoder": [StrOptions({"auto", "mlp", "transformer", "conv"}), nn.Module],
         "patch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "pooling": [StrOptions({"auto", "mean", "max", "flatten", "blocks"})],
+        "pooling": [
+            StrOptions({"auto", "mean", "max", "flatten", "blocks", "layers", "last"})
+        ],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple, list, None],
         "masking": [callable, None],
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],

@@ -26,7 +26,7 @@ class JEPAEncoder(nn.Module):
         The trained target encoder; deep-copied.
     mean, scale : array-like of shape (n_features,)
         The standardisation of the fitted estimator.
-    pooling : {"mean", "max", "flatten", "blocks"} or None
+    pooling : {"mean", "max", "flatten", "blocks", "layers"} or None
         How token embeddings become one vector (``None``: the encoder
         already returns one vector per row).
     projection : tuple of (array-like, array-like) or None
@@ -65,6 +65,8 @@ class JEPAEncoder(nn.Module):
         x = ((x.to(torch.float64) - self.mean) / self.scale).to(torch.float32)
         if self.pooling == "blocks":
             z = block_stats(self.encoder.layers(x, None), self.biases)
+        elif self.pooling == "layers":
+            z = torch.cat(self.encoder.layers(x, None), dim=1)
         else:
             z = self.encoder(x, None)
         if z.dim() == 3:

@@ -50,8 +50,11 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     if n_rows < batch_size:
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
     # pooled over each series' own steps: its end padding does not count
-    z, valid = net.module_.encode(xb.to(net.device), layers=pooling == "blocks")
+    layers = pooling in ("blocks", "layers")
+    z, valid = net.module_.encode(xb.to(net.device), layers=layers)
     valid = None if valid is None else valid[:n_rows]
+    if pooling == "layers":
+        return torch.cat([h[:n_rows].float() for h in z], dim=1).cpu().numpy()
     if pooling == "blocks":
         layers = [h[:n_rows].float() for h in z]
         z = block_stats(layers, torch.from_numpy(biases), valid)
@@ -118,11 +121,21 @@ def embed(
     with eval_mode(net.module_):
         for start, chunk in chunks(X, batch_size, standardize):
             Z = embed_chunk(net, chunk, batch_size, pooling, biases)
-            Z = project(Z, projection)
+            Z = _project_padded(Z, projection, batch_size)
             if out is None:
                 out = np.empty((len(X), Z.shape[1]), dtype=dtype)
             out[start : start + len(Z)] = Z
     return out
+
+
+def _project_padded(Z, projection, batch_size):
+    """:func:`project` on ``Z`` padded to ``batch_size`` rows: with a fixed
+    matrix shape a row's projection does not depend on its neighbours."""
+    if projection is None or len(Z) == batch_size:
+        return project(Z, projection)
+    padded = np.zeros((batch_size, Z.shape[1]), dtype=Z.dtype)
+    padded[: len(Z)] = Z
+    return project(padded, projection)[: len(Z)]
 
 
 @torch.no_grad()

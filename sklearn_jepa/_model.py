@@ -3,6 +3,7 @@
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["JEPAModule"]
@@ -20,14 +21,25 @@ class JEPAModule(nn.Module):
     whole row, which the predictor must infer from the context and the mask
     (feeding it only the hidden features was worse, and the encoder then
     never sees a whole row before ``transform``: docs/design.md).
+
+    With ``layered_target=True`` (a whole-row encoder with a ``layers``
+    method, under the ``"layers"`` read-out) the target is every layer of
+    the target encoder, each layer-normalised, concatenated (as data2vec's
+    average of layers): each layer ``transform`` reads out is trained to be
+    predictable, and the regression cannot be met by a few directions of
+    the last layer alone (docs/pools.md).
     """
 
-    def __init__(self, encoder, predictor, missing=None):
+    # 0.3 modules pickled before the attribute existed regress on the last layer
+    layered_target = False
+
+    def __init__(self, encoder, predictor, missing=None, layered_target=False):
         super().__init__()
         self.encoder = encoder
         self.predictor = predictor
         self.target_encoder = copy.deepcopy(encoder).requires_grad_(False)
         self.missing = missing
+        self.layered_target = layered_target
 
     def forward(self, x, context_mask, target_mask, observed=None):
         """Return ``(prediction, target, weight)`` for :class:`JEPALoss`.
@@ -37,7 +49,7 @@ class JEPAModule(nn.Module):
         """
         ends = self._ends(observed)
         with torch.no_grad():
-            z_target = self.target_encoder(x, observed, **ends)
+            z_target = self._target(x, observed, ends)
         parallel = self.__dict__.get("_parallel")
         if parallel is not None:
             prediction = parallel(x, context_mask, target_mask)
@@ -47,6 +59,12 @@ class JEPAModule(nn.Module):
                 self.encoder, self.predictor, x, context_mask, target_mask, ends
             )
         return prediction, z_target, target_mask if z_target.dim() == 3 else None
+
+    def _target(self, x, observed, ends):
+        if not self.layered_target:
+            return self.target_encoder(x, observed, **ends)
+        layers = self.target_encoder.layers(x, observed)
+        return torch.cat([F.layer_norm(h, h.shape[-1:]) for h in layers], dim=-1)
 
     @property
     def online(self):

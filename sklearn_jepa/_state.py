@@ -346,9 +346,10 @@ class FitState:
         rows = diagnostic_rows(X_std, self.seeds.seed("sample"))
         if len(rows) < 32:
             return
-        if self.config.pooling == "blocks":
+        if self.config.pooling in ("blocks", "layers"):
             # the embedding itself: shallow layers hide a collapse
-            Z = embed(self.net, rows, self.config.batch_size, "max")
+            pooling = self.config.embedding_pooling
+            Z = embed(self.net, rows, self.config.batch_size, pooling)
         else:
             Z = self.embed(rows, standardized=True)
         stats = embedding_stats(Z)

@@ -10,11 +10,12 @@ from sklearn_jepa import (
     JEPATransformer,
 )
 from sklearn_jepa._budget import (
-    MAX_STEPS,
+    MIN_STEPS,
     auto_epochs,
     auto_lr,
     auto_momentum,
     flop_budget,
+    step_budget,
     step_flops,
 )
 from sklearn_jepa._build import build_module
@@ -25,20 +26,25 @@ from sklearn_jepa._training import collator
 
 
 def test_auto_epochs_caps_steps_and_flops():
-    # cheap model: the step cap decides
-    assert auto_epochs(1e6, 10, 1280) == MAX_STEPS // 10
+    # cheap model: the step budget decides (1,131 steps for 1,280 rows)
+    assert step_budget(1280) == 1131
+    assert auto_epochs(1e6, 10, 1280) == 114
     # a 40x costlier step gets 40x fewer steps, rounded up to whole epochs
     expensive = auto_epochs(4e9, 10, 1280)
     assert expensive == math.ceil(flop_budget(1280) / 4e9 / 10)
-    assert expensive < MAX_STEPS // 10
+    assert expensive < 114
     # at least one epoch, at most 500
     assert auto_epochs(1e15, 1000, 128_000) == 1
-    assert auto_epochs(1e3, 1, 50) == 500
+    assert auto_epochs(1e3, 1, 500) == 500
 
 
-def test_flop_budget_grows_sublinearly():
-    assert flop_budget(10) == flop_budget(1000)
+def test_budgets_grow_with_the_square_root_of_the_rows():
     assert flop_budget(100_000) == pytest.approx(10 * flop_budget(1000))
+    assert flop_budget(10) == pytest.approx(flop_budget(1000) / 10)
+    assert step_budget(100_000) == 10 * step_budget(1000) == 10_000
+    # a few dozen rows: fewer steps than 1,000, never under MIN_STEPS
+    assert step_budget(40) == 200
+    assert step_budget(1) == MIN_STEPS
 
 
 def test_step_flops_counts_the_model_and_draws_no_random_numbers():
@@ -62,14 +68,16 @@ def test_default_fit_follows_the_data():
         rng.normal(size=(200, 5))
     )
     steps = sum(row["train_batch_count"] for row in small.history_)
-    assert small.n_iter_ == math.ceil(MAX_STEPS / 2)
+    assert small.n_iter_ == math.ceil(step_budget(200) / 2)
     assert steps == 2 * small.n_iter_
-    # more rows: fewer epochs, about the same number of optimizer steps
+    # 12.8x the rows: fewer epochs, sqrt(12.8) = 3.6x the optimizer steps
     large = JEPATransformer(hidden_size=16, random_state=0).fit(
         rng.normal(size=(2560, 5))
     )
-    assert large.n_iter_ == MAX_STEPS // 20
-    assert sum(row["train_batch_count"] for row in large.history_) == MAX_STEPS
+    assert large.n_iter_ == math.ceil(step_budget(2560) / 20)
+    large_steps = sum(row["train_batch_count"] for row in large.history_)
+    assert large_steps == 20 * large.n_iter_
+    assert 3 < large_steps / steps < 4
 
 
 def test_costly_model_gets_fewer_steps_than_cheap_one():
@@ -82,7 +90,7 @@ def test_costly_model_gets_fewer_steps_than_cheap_one():
 
     cheap = total_steps(hidden_size=8)
     costly = total_steps(input_shape=(8, 8), patch_size=1)
-    assert cheap == MAX_STEPS and costly < cheap / 10
+    assert cheap == step_budget(256) and costly < cheap / 10
 
 
 def test_auto_lr_and_momentum_follow_the_schedule_length():

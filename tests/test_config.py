@@ -301,3 +301,22 @@ def test_custom_encoder_predictor_sizes_are_recorded(X, tiny):
         predictor_size=5,
     ).fit(X)
     assert sized.config_.predictor_size == 5
+
+
+def test_mlp_pooling_last_is_the_03_bottleneck(X, tiny):
+    jepa = JEPATransformer(**tiny, pooling="last", random_state=0).fit(X[:64])
+    config = jepa.config_
+    assert config.pooling is None and config.embedding_size == tiny["n_components"]
+    assert not jepa.net_.module_.layered_target and jepa.projection_ is None
+    assert jepa.transform(X[:3]).shape == (3, tiny["n_components"])
+    # the default: every layer read out, then projected on n_components
+    default = JEPATransformer(**tiny, random_state=0).fit(X[:64])
+    assert default.config_.pooling == "layers"
+    assert default.config_.embedding_size == tiny["hidden_size"]
+    assert default.projection_ is not None
+
+
+@pytest.mark.parametrize("pooling", ["layers", "last"])
+def test_mlp_read_outs_are_refused_for_token_encoders(X, tiny, pooling):
+    with pytest.raises(ValueError, match="mlp encoder"):
+        JEPATransformer(**tiny, input_shape=(8, 8), pooling=pooling).fit(X[:64])

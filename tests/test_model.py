@@ -42,3 +42,37 @@ def test_forward_returns_prediction_target_and_weight():
     assert prediction.shape == target.shape == (4, 3) and weight is None
     assert not target.requires_grad
     assert torch.equal(module.embed(x), module.target_encoder(x, None))
+
+
+def test_layered_target_is_every_target_layer_normalised():
+    encoder = MLPEncoder(5, 3, 8, 2)
+    module = JEPAModule(
+        encoder, MLPPredictor(5, 3, 4, 1, n_outputs=8 + 8 + 3), layered_target=True
+    )
+    x = torch.randn(6, 5)
+    context = torch.rand(6, 5) > 0.5
+    prediction, target, weight = module(x, context, ~context)
+    assert prediction.shape == target.shape == (6, 19) and weight is None
+    layers = module.target_encoder.layers(x, None)
+    expected = torch.cat(
+        [torch.nn.functional.layer_norm(h, h.shape[-1:]) for h in layers], 1
+    )
+    torch.testing.assert_close(target, expected)
+    # each block is normalised on its own: mean 0, variance 1 per row
+    for block in target.split([8, 8, 3], dim=1):
+        torch.testing.assert_close(block.mean(1), torch.zeros(6), atol=1e-5, rtol=0)
+
+
+def test_fitted_mlp_reads_out_and_regresses_on_every_layer(digits):
+    X, _ = digits
+    jepa = JEPATransformer(hidden_size=16, max_iter=2, random_state=0).fit(X)
+    module = jepa.net_.module_
+    assert jepa.config_.pooling == "layers" and module.layered_target
+    # two hidden layers and the (unbottlenecked) output, 16 wide each
+    assert jepa.n_components_ == 3 * 16 and jepa.transform(X[:5]).shape == (5, 48)
+    x = torch.from_numpy(jepa._state.standardize(X[:5]))
+    with torch.no_grad():
+        expected = torch.cat(module.target_encoder.eval().layers(x), 1)
+    torch.testing.assert_close(
+        torch.from_numpy(jepa.transform(X[:5])).float(), expected, rtol=1e-5, atol=1e-6
+    )

@@ -21,8 +21,8 @@ from sklearn_jepa._projection import fit_projection, project
         # signal, conv "blocks" read-out: 1 block + input projection + norm,
         # 7 values per channel (max, mean, 5 PPV)
         (dict(input_shape=(64,)), (1 + 2) * 16 * 7),
-        # whole-row MLP: no bottleneck, its hidden width
-        (dict(), 16),
+        # whole-row MLP, "layers" read-out: its hidden layer and its output
+        (dict(), 2 * 16),
     ],
     ids=["image-flatten", "signal-blocks", "mlp"],
 )

@@ -95,3 +95,25 @@ def test_digits_whole_pixel_token_embedding_beats_raw_and_pca():
     assert Z_train.shape == (len(X_train), 64 * 64)
     full = _probe(Z_train, y_train, jepa.transform(X_test), y_test, 10)
     assert full > max(raw, pca_score) + 0.02, (full, raw, pca_score)
+
+
+def test_table_jepa_training_adds_to_its_untrained_twin():
+    # The table default (MLP, "layers" read-out and target, docs/pools.md)
+    # on a real table: the 64 pixel columns of digits read as features.
+    # Measured with 10 label draws: trained 85.7-86.7 against the twin's
+    # 81.0-81.7 over seeds 0-2 (5 labels per class); 0.3's recipe was level
+    # with or below its twin on large real tables.
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    scores = {}
+    for name, params in [
+        ("trained", {}),
+        ("untrained", dict(max_iter=1, learning_rate=1e-12)),
+    ]:
+        jepa = JEPATransformer(random_state=0, **params).fit(X_train)
+        assert jepa.config_.pooling == "layers"
+        Z_train, Z_test = jepa.transform(X_train), jepa.transform(X_test)
+        scores[name] = _probe(Z_train, y_train, Z_test, y_test, 5)
+    assert scores["trained"] > scores["untrained"] + 0.025, scores
