@@ -11,12 +11,13 @@ between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`.
 
 Both budgets grow with the square root of the number of rows, from
 :data:`STEPS_PER_1000_ROWS` steps and :data:`FLOPS_PER_1000_ROWS` flops at
-1,000 rows: a hundred times the rows costs ten times the time, not a
-hundred. Training pays where the pool is large (LetterRecognition, 15,000
-rows: +1.2 points over the untrained twin with 1,000 steps, +2.9 with 3,500;
-docs/pools.md) and adds nothing on a few dozen series, where 0.3 spent up to
-1,000 steps (330 epochs) for the twin's accuracy (docs/timeseries.md); 0.3
-had a floor of 1,000 rows and a flat cap of 1,000 steps.
+1,000 rows (:data:`IMAGE_FACTOR` times more flops for images): a hundred
+times the rows costs ten times the time, not a hundred. Training pays where
+the pool is large (LetterRecognition, 15,000 rows: +1.2 points over the
+untrained twin with 1,000 steps, +2.9 with 3,500; docs/pools.md) and adds
+nothing on a few dozen series, where 0.3 spent up to 1,000 steps (330
+epochs) for the twin's accuracy (docs/timeseries.md); 0.3 had a floor of
+1,000 rows and a flat cap of 1,000 steps.
 
 The built-in models train at a similar rate of flops per second on one CPU
 thread, so the flop budget is close to a time budget; cheap models stop at
@@ -39,6 +40,11 @@ __all__ = [
 
 STEPS_PER_1000_ROWS = 1000
 FLOPS_PER_1000_ROWS = 2e11
+# An image's encoder needs about ten passes over a large pool before it
+# departs from its random initialisation: one epoch over 20,000 Fashion-MNIST
+# images gave the twin's accuracy, twelve +6.5 points (docs/pools.md). A
+# table MLP gains within the plain budget (about 2,400 steps on 24,000 rows).
+IMAGE_FACTOR = 10.0
 # fewer steps leave the EMA target near its initialisation (a handful of rows)
 MIN_STEPS = 100
 MIN_EPOCHS = 1
@@ -60,9 +66,11 @@ def step_flops(module, batch):
     return _FORWARD_TO_STEP * counter.get_total_flops()
 
 
-def flop_budget(n_samples):
-    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``."""
-    return FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1) / 1000)
+def flop_budget(n_samples, kind="table"):
+    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``, and
+    :data:`IMAGE_FACTOR` times that for images."""
+    factor = IMAGE_FACTOR if kind == "image" else 1.0
+    return factor * FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1) / 1000)
 
 
 def step_budget(n_samples):
@@ -79,7 +87,7 @@ def step_budget(n_samples):
     return max(MIN_STEPS, round(steps))
 
 
-def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
+def auto_epochs(flops_per_step, steps_per_epoch, n_samples, kind="table"):
     """Whole epochs that fit the step and flop budgets.
 
     Parameters
@@ -88,6 +96,8 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
     steps_per_epoch : int
     n_samples : int
         Training rows.
+    kind : {"table", "image", "signal"}, default="table"
+        The data kind (:func:`flop_budget`).
 
     Returns
     -------
@@ -101,7 +111,7 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples):
     >>> auto_epochs(4e9, 10, 1280)   # 40x the cost per step: 57 steps
     6
     """
-    budget = flop_budget(n_samples) / max(flops_per_step, 1.0)
+    budget = flop_budget(n_samples, kind) / max(flops_per_step, 1.0)
     steps = min(step_budget(n_samples), budget)
     epochs = math.ceil(steps / steps_per_epoch)
     return int(min(max(epochs, MIN_EPOCHS), MAX_EPOCHS))

@@ -122,7 +122,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``GridSearchCV(n_jobs>1)`` and ``joblib`` round trips.
     patch_size : int, default=None
         Transformer: patch side (images) or length (signals); sides that are
-        not multiples are zero-padded; ``None``: about 7 patches per image
+        not multiples are zero-padded; ``None``: about 4 patches per image
         side, at most 64 patches per signal. Conv: steps per token (the
         stride of its input convolution); ``None``: at most 128 tokens.
     pooling : {"auto", "mean", "max", "flatten", "blocks", "layers", "last"}, \

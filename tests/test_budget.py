@@ -41,6 +41,8 @@ def test_auto_epochs_caps_steps_and_flops():
 def test_budgets_grow_with_the_square_root_of_the_rows():
     assert flop_budget(100_000) == pytest.approx(10 * flop_budget(1000))
     assert flop_budget(10) == pytest.approx(flop_budget(1000) / 10)
+    assert flop_budget(500, "image") == pytest.approx(10 * flop_budget(500))
+    assert flop_budget(500, "signal") == flop_budget(500)
     assert step_budget(100_000) == 10 * step_budget(1000) == 10_000
     # a few dozen rows: fewer steps than 1,000, never under MIN_STEPS
     assert step_budget(40) == 200
@@ -89,8 +91,12 @@ def test_costly_model_gets_fewer_steps_than_cheap_one():
         return with_schedule(config, params, 256, step_flops(module, batch)).total_steps
 
     cheap = total_steps(hidden_size=8)
-    costly = total_steps(input_shape=(8, 8), patch_size=1)
+    # one token per feature: attention over 64 tokens, same table budget
+    costly = total_steps(encoder="transformer")
     assert cheap == step_budget(256) and costly < cheap / 10
+    # images get ten times the flops of a table for the same rows
+    image = total_steps(input_shape=(8, 8), patch_size=1)
+    assert costly < image < cheap
 
 
 def test_auto_lr_and_momentum_follow_the_schedule_length():

@@ -61,7 +61,8 @@ def test_bad_input_shape_is_a_clear_value_error(tiny, shape, kind, match):
 
 def test_default_patch_sizes():
     assert default_patch_size(resolve_input((8, 8), "auto", 64)) == 2
-    assert default_patch_size(resolve_input((28, 28), "auto", 784)) == 4
+    assert default_patch_size(resolve_input((28, 28), "auto", 784)) == 7
+    assert default_patch_size(resolve_input((32, 32), "auto", 1024)) == 8
     assert default_patch_size(resolve_input((40,), "auto", 40)) == 1
     assert default_patch_size(resolve_input((1000,), "auto", 1000)) == 16
 
