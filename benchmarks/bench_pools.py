@@ -174,9 +174,7 @@ def run_dataset(name, seeds):
             if isinstance(model, JEPATransformer):
                 extra = {
                     "epochs": model.n_iter_,
-                    "effective_rank": float(model.diagnostics_["effective_rank"][-1])
-                    if model.diagnostics_.get("effective_rank")
-                    else None,
+                    "effective_rank": model.history_[-1].get("effective_rank"),
                 }
             runs.setdefault(label, []).append(
                 {"curve": curve, "fit_s": fit, "width": Z_train.shape[1], **extra}
@@ -201,6 +199,11 @@ def run_dataset(name, seeds):
             "seeds": len(seeds_runs),
         }
     return result
+
+
+def _pool_name(name, result):
+    """``Adult (24,420)``; names that give their pool already stay as they are."""
+    return name if "(" in name else f"{name} ({result['n_train']:,})"
 
 
 def _cell(row, key):
@@ -246,7 +249,7 @@ def report(payload):
         ]
         gain = 100 * (jepa["curve"]["10"] - twin["curve"]["10"])
         lines.append(
-            f"| {name} ({results[name]['n_train']:,}) | "
+            f"| {_pool_name(name, results[name])} | "
             + " | ".join(cells)
             + f" | {gain:+.1f} | {jepa['fit_s']:.0f} s ({jepa['epochs']} epochs) |"
         )
