@@ -31,7 +31,7 @@ MODELS = {
     "image transformer (8x8, patch 1: 64 tokens, width 64)": dict(
         n_components=16,
         input_shape=(8, 8),
-        patch_size=1,
+        encoder_params={"patch_size": 1},
         max_iter=2,
         batch_size=128,
         random_state=0,

@@ -40,7 +40,7 @@ from sklearn_jepa.datasets import load_mnist1d, make_structure_noise
 K = 16
 # Longer or tuned training than the default budget (docs/benchmarks.md).
 TUNED = {
-    "digits (8x8 image)": dict(patch_size=1, max_iter=10),
+    "digits (8x8 image)": dict(encoder_params={"patch_size": 1}, max_iter=10),
     "MNIST-1D": dict(max_iter=30),
 }
 # What training adds: the same network at its random initialisation (one
@@ -49,7 +49,7 @@ UNTRAINED = dict(max_iter=1, learning_rate=1e-12)
 # The whole embedding of pixel tokens (n_components=None, patch 1). Two
 # controls: its untrained twin and random RBF features of the same size
 # (the embedding, or its width?).
-FULL = {"digits (8x8 image)": dict(patch_size=1, max_iter=10)}
+FULL = {"digits (8x8 image)": dict(encoder_params={"patch_size": 1}, max_iter=10)}
 FULL_CONTROLS = ("digits (8x8 image)",)
 N_RBF = 4096
 LABELS_PER_CLASS = [1, 2, 5, 10, 50, None]  # None: all labels

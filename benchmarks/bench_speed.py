@@ -47,9 +47,7 @@ def bare_fit(X, params, seed=0):
         "input_shape": params.get("input_shape"),
         "n_components": params["n_components"],
     }
-    config = resolve_config(
-        {**JEPATransformer(**shape).get_params(), **shape}, X.shape[1]
-    )
+    config = resolve_config(JEPATransformer(**shape)._params(), X.shape[1])
     module = build_module(config)
     masking, grid = config.masking, config.grid
     named = list(module.online_named_parameters())

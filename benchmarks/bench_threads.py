@@ -98,7 +98,7 @@ def search(X, y, n_jobs):
             ("clf", LogisticRegression(max_iter=1000)),
         ]
     )
-    grid = {"jepa__lr": [1e-3, 3e-3], "jepa__mask_ratio": [0.5, (0.3, 0.7)]}
+    grid = {"jepa__learning_rate": [1e-3, 3e-3], "jepa__masking": [0.5, (0.3, 0.7)]}
     return GridSearchCV(pipe, grid, cv=3, n_jobs=n_jobs).fit(X, y)
 
 

@@ -288,7 +288,15 @@ def report(payload):
         f"torch {payload['machine']['torch']}, one thread per fit); raw numbers in "
         "`docs/results/timeseries.json`. Accuracy in % on the archive's test "
         f"split; JEPA rows: mean over {len(payload['seeds'])} seeds (± std), "
-        "the others one seed. All rows in the same run.",
+        "the others one seed. "
+        + (
+            f"Rows rerun on {payload['machine']['date']} with `--only` (a "
+            f"change of the JEPA defaults): {', '.join(payload['rerun'])}; "
+            f"the other rows are from the run of {payload['baseline_date']} on "
+            "the same kind of machine."
+            if payload.get("rerun")
+            else "All rows in the same run."
+        ),
         "",
         "Protocols: **(r)** MiniRocket's, `StandardScaler` + "
         "`RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))` on all training "
@@ -388,13 +396,19 @@ def main():
     with threadpool_limits(1):
         _warm_up_numba()
         results = {name: run_dataset(name, seeds, only=args.only) for name in names}
+    extra = {}
     if args.only:
-        previous = json.loads((RESULTS / "timeseries.json").read_text())["results"]
+        before = json.loads((RESULTS / "timeseries.json").read_text())
+        previous = before["results"]
         for name, result in results.items():
             kept = previous.get(name, {}).get("rows", {})
             result["rows"] = {**kept, **result["rows"]}
         results = {**previous, **results}
-    payload = {"seeds": seeds, "per_class": PER_CLASS, "results": results}
+        extra = {
+            "rerun": sorted(set(args.only) | set(before.get("rerun", []))),
+            "baseline_date": before.get("baseline_date", before["machine"]["date"]),
+        }
+    payload = {"seeds": seeds, "per_class": PER_CLASS, "results": results, **extra}
     report(json.loads(write_json("timeseries", payload).read_text()))
 
 

@@ -11,7 +11,8 @@ between :data:`MIN_EPOCHS` and :data:`MAX_EPOCHS`.
 
 Both budgets grow with the square root of the number of rows, from
 :data:`STEPS_PER_1000_ROWS` steps and :data:`FLOPS_PER_1000_ROWS` flops at
-1,000 rows (:data:`IMAGE_FACTOR` times more flops for images): a hundred
+1,000 rows (images up to :data:`IMAGE_FACTOR` times more flops, until
+:data:`IMAGE_EPOCHS` epochs): a hundred
 times the rows costs ten times the time, not a hundred. Training pays where
 the pool is large (LetterRecognition, 15,000 rows: +1.2 points over the
 untrained twin with 1,000 steps, +2.9 with 3,500; docs/pools.md) and adds
@@ -40,11 +41,15 @@ __all__ = [
 
 STEPS_PER_1000_ROWS = 1000
 FLOPS_PER_1000_ROWS = 2e11
-# An image's encoder needs about ten passes over a large pool before it
+# An image encoder needs about ten passes over a large pool before it
 # departs from its random initialisation: one epoch over 20,000 Fashion-MNIST
-# images gave the twin's accuracy, twelve +6.5 points (docs/pools.md). A
-# table MLP gains within the plain budget (about 2,400 steps on 24,000 rows).
+# images gave the twin's accuracy, ten +5.7 points (docs/pools.md). Images
+# get up to IMAGE_FACTOR times the flop budget, but that extension stops at
+# IMAGE_EPOCHS passes: on a small image set the plain budget already gives
+# several epochs, and more add nothing over the twin. A table MLP gains
+# within the plain budget (about 2,400 steps on 24,000 rows).
 IMAGE_FACTOR = 10.0
+IMAGE_EPOCHS = 10
 # fewer steps leave the EMA target near its initialisation (a handful of rows)
 MIN_STEPS = 100
 MIN_EPOCHS = 1
@@ -66,11 +71,9 @@ def step_flops(module, batch):
     return _FORWARD_TO_STEP * counter.get_total_flops()
 
 
-def flop_budget(n_samples, kind="table"):
-    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``, and
-    :data:`IMAGE_FACTOR` times that for images."""
-    factor = IMAGE_FACTOR if kind == "image" else 1.0
-    return factor * FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1) / 1000)
+def flop_budget(n_samples):
+    """Training flops for ``n_samples`` rows: ``2e11 * sqrt(n / 1000)``."""
+    return FLOPS_PER_1000_ROWS * math.sqrt(max(n_samples, 1) / 1000)
 
 
 def step_budget(n_samples):
@@ -97,7 +100,8 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples, kind="table"):
     n_samples : int
         Training rows.
     kind : {"table", "image", "signal"}, default="table"
-        The data kind (:func:`flop_budget`).
+        Images may train up to :data:`IMAGE_FACTOR` times the flop budget,
+        until :data:`IMAGE_EPOCHS` epochs (never past the step budget).
 
     Returns
     -------
@@ -110,9 +114,15 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples, kind="table"):
     114
     >>> auto_epochs(4e9, 10, 1280)   # 40x the cost per step: 57 steps
     6
+    >>> auto_epochs(4e9, 10, 1280, kind="image")   # until 10 epochs
+    10
     """
-    budget = flop_budget(n_samples, kind) / max(flops_per_step, 1.0)
-    steps = min(step_budget(n_samples), budget)
+    cap = step_budget(n_samples)
+    budget = flop_budget(n_samples) / max(flops_per_step, 1.0)
+    steps = min(cap, budget)
+    if kind == "image":
+        longer = min(cap, IMAGE_FACTOR * budget, IMAGE_EPOCHS * steps_per_epoch)
+        steps = max(steps, longer)
     epochs = math.ceil(steps / steps_per_epoch)
     return int(min(max(epochs, MIN_EPOCHS), MAX_EPOCHS))
 

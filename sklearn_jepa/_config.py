@@ -220,8 +220,8 @@ def check_mask_ratio(mask_ratio):
         or not 0 < values[0] <= values[1] < 1
     ):
         raise ValueError(
-            "mask_ratio must be a float in (0, 1) or a pair (low, high) with "
-            f"0 < low <= high < 1, got {mask_ratio!r}."
+            "masking must be a callable, a float in (0, 1) or a pair (low, high) "
+            f"with 0 < low <= high < 1, got {mask_ratio!r}."
         )
     return tuple(float(v) for v in values)
 
@@ -301,7 +301,9 @@ def with_schedule(config, params, n_train, flops_per_step=None):
     steps_per_epoch = -(-n_train // config.batch_size)
     max_iter = params["max_iter"]
     if max_iter is None:
-        max_iter = auto_epochs(flops_per_step, steps_per_epoch, n_train, config.kind)
+        max_iter = auto_epochs(
+            flops_per_step, steps_per_epoch, n_train, kind=config.kind
+        )
     total_steps = max_iter * steps_per_epoch
     learning_rate = params["learning_rate"]
     if learning_rate is None:
@@ -508,7 +510,7 @@ def _warn_ineffective(params, config, defaults):
     if params["mask_ratio"] is not None and (
         params["masking"] is not None or config.kind != "table"
     ):
-        ignored.append(("mask_ratio", "tables with the default masking (FeatureMask)"))
+        ignored.append(("masking", "tables (images and signals hide blocks and spans)"))
     if params["n_heads"] is not None and config.encoder != "transformer":
         ignored.append(("n_heads", "encoder='transformer'"))
     if params["n_registers"] is not None and not (
@@ -535,8 +537,9 @@ def _warn_ineffective(params, config, defaults):
             if params[name] != defaults[name]:
                 ignored.append((name, "early_stopping=True"))
     for name, used_with in ignored:
+        value = params["mask_ratio" if name == "masking" else name]
         warn(
-            f"{name}={params[name]!r} has no effect here: it is used only with "
+            f"{name}={value!r} has no effect here: it is used only with "
             f"{used_with} (this fit: a {config.kind} with the {config.encoder} "
             "encoder).",
             UserWarning,

@@ -15,7 +15,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
@@ -24,6 +24,7 @@ from ._config import KINDS, check_params
 from ._distributed import distributed_context
 from ._export import JEPAEncoder
 from ._losses import LOSSES
+from ._parameters import MOVED, check_unknown, flatten, from_0_3, route, translate
 from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
 from ._state import FitState, check_distributed, state_from_0_2
 from ._validation import check_numeric_columns, check_observed
@@ -32,8 +33,6 @@ from ._warnings import InconsistentVersionWarning, warn
 
 __all__ = ["JEPATransformer"]
 
-# renamed in 0.2 to scikit-learn's names (MLPClassifier, HistGradientBoosting)
-_RENAMED = {"max_epochs": "max_iter", "lr": "learning_rate"}
 # fitted attributes, published from the FitState after each training call
 _PUBLISHED = (
     "config_",
@@ -77,8 +76,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     Every ``"auto"`` and ``None`` below is resolved once at ``fit``; the
     fitted ``config_`` shows what was chosen. A parameter that has no effect
-    in that configuration (``n_heads`` with the MLP, ``mask_ratio`` for
-    images, ``tol`` without early stopping) warns. Measured reasons for the
+    in that configuration (``n_heads`` with the MLP, a mask ratio for
+    images) warns. Measured reasons for the
     defaults: docs/benchmarks.md and docs/timeseries.md.
 
     Parameters
@@ -120,11 +119,20 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         features (2-D output) or the output tokens (3-D output). Its class
         must be importable (defined in a module, not in ``__main__``) for
         ``GridSearchCV(n_jobs>1)`` and ``joblib`` round trips.
-    patch_size : int, default=None
-        Transformer: patch side (images) or length (signals); sides that are
-        not multiples are zero-padded; ``None``: about 4 patches per image
-        side, at most 64 patches per signal. Conv: steps per token (the
-        stride of its input convolution); ``None``: at most 128 tokens.
+    encoder_params : dict, default=None
+        Secondary sizes of the built-in encoders, each ``None`` (chosen at
+        ``fit``) unless given: ``patch_size`` (transformer: the patch side
+        for images or length for signals; sides that are not multiples are
+        zero-padded; ``None``: about 4 patches per image side, at most 64
+        patches per signal), ``stride`` (conv: steps per token, the stride
+        of its input convolution; ``None``: at most 128 tokens),
+        ``predictor_size`` (the predictor's width; ``None``: half the
+        encoder's, or for a custom encoder twice its output width with a
+        whole-row output and its token width with token output),
+        ``n_heads`` (transformer attention heads; ``None``: 4) and
+        ``n_registers`` (register tokens of the feature-token transformer
+        for tables; ``None``: 4). Search over one key with
+        ``{"jepa__encoder_params__n_heads": [2, 4]}``.
     pooling : {"auto", "mean", "max", "flatten", "blocks", "layers", "last"}, \
             default="auto"
         How token embeddings become one vector: their mean, their maximum
@@ -144,18 +152,17 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         it is trained on is then every layer of the target encoder too, so
         that what ``transform`` returns is what training shaped
         (docs/pools.md). ``"last"``: its output only, 0.3's read-out.
-    mask_ratio : float or pair of float, default=None
-        Tables with the default masking: fraction of the features hidden
-        from the context; a pair (tuple or list) ``(low, high)`` draws the
-        fraction uniformly per row. ``None``: ``(0.15, 0.5)``. Images and
-        signals hide blocks and spans instead (see ``masking``).
-    masking : callable, default=None
-        A masking strategy ``masking(batch_size, grid, generator) ->
-        (context, target)`` returning bool tensors ``(batch_size, n_tokens)``
-        (see :class:`FeatureMask`). ``None``: ``FeatureMask(mask_ratio)`` for
-        tables, :class:`MultiBlockMask` for images, :class:`SpanMask` for
-        signals, with the number of blocks scaled to the grid. A user
-        strategy must be picklable (a module-level function or class).
+    masking : float, pair of float or callable, default=None
+        What the context hides. A float is the fraction of a table's
+        features hidden from the context, and a pair ``(low, high)`` (tuple
+        or list) draws that fraction uniformly per row; ``None``: ``(0.15,
+        0.5)``. Images hide blocks and signals spans
+        (:class:`MultiBlockMask`, :class:`SpanMask`, with the number of
+        blocks scaled to the grid), whatever the ratio. A callable is a
+        masking strategy ``masking(batch_size, grid, generator) -> (context,
+        target)`` returning bool tensors ``(batch_size, n_tokens)`` (see
+        :class:`FeatureMask`); it must be picklable (a module-level function
+        or class).
     hidden_size : int, default=None
         Width of a built-in encoder: the MLP's hidden layers (``None``: 256),
         the transformer's token width or the convolutions' channels
@@ -166,18 +173,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         half) or residual convolution blocks (``None``: a receptive field at
         least as long as the series, ``ceil(log2((T + 3) / 4))`` blocks for
         ``T`` tokens, at least 2; the predictor gets that many).
-    predictor_size : int, default=None
-        Width of the predictor. ``None``: half the encoder width for the
-        built-in encoders (the predictor is the narrower branch); for a
-        custom encoder, twice its output width (whole-row output, an MLP
-        predictor of 2 layers) or its token width (token output, a 1-layer
-        transformer predictor).
-    n_heads : int, default=None
-        Attention heads of the transformer encoder and predictor; ``None``:
-        4.
-    n_registers : int, default=None
-        Register tokens of the feature-token transformer (tables); ``None``:
-        4.
     loss : {"l2", "cosine", "smooth_l1"}, default="l2"
         Regression loss between the prediction and the (layer-normalised)
         target embedding; ``"cosine"`` is the normalised form.
@@ -190,9 +185,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     max_iter : int or None, default=None
         Number of epochs (passes over the data); ``partial_fit`` makes one.
         ``None``: a budget that follows the data and the model: at most
-        1,000 optimizer steps and at most ``2e11 * sqrt(n_samples / 1000)``
-        floating-point operations (counted on one batch), in whole epochs
-        (1 to 500). The fitted value is ``config_.max_iter``.
+        ``1000 * sqrt(n_samples / 1000)`` optimizer steps (at least 100) and
+        at most ``2e11 * sqrt(n_samples / 1000)`` floating-point operations
+        (ten times that for images; counted on one batch), in whole epochs
+        (1 to 500), so large pools train longest. The fitted value is
+        ``config_.max_iter``; ``verbose=1`` shows the epochs.
     batch_size : int or None, default=None
         Rows per optimizer step; also the chunk size of ``transform``, which
         bounds its memory. ``None``: 32 for the conv encoder (more optimizer
@@ -203,24 +200,20 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         of 1,000 optimizer steps or more, up to ``3e-3`` for shorter ones
         (``1e-3 * sqrt(1000 / n_steps)``). The fitted value is
         ``config_.learning_rate``.
-    weight_decay : float, default=0.05
-        AdamW weight decay (not applied to biases and normalisation weights).
-    warmup_fraction : float, default=0.1
-        Fraction of the optimizer steps of ``max_iter`` used for warmup.
-    grad_clip : float or None, default=1.0
-        Maximum gradient norm; ``None`` disables clipping.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows, stop when the held-out
-        JEPA loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the best weights.
-    validation_fraction : float, default=0.1
-        Share of rows held out; only with ``early_stopping=True``.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs; only with
-        ``early_stopping=True``.
-    tol : float, default=1e-4
-        Minimum improvement of the validation loss; only with
-        ``early_stopping=True``.
+    optimizer_params : dict, default=None
+        Secondary settings of the optimizer and its schedule: ``weight_decay``
+        (AdamW's, not applied to biases and normalisation weights; default
+        0.05), ``warmup_fraction`` (share of the optimizer steps of
+        ``max_iter`` used for the linear warmup; default 0.1) and
+        ``grad_clip`` (maximum gradient norm, ``None`` for no clipping;
+        default 1.0).
+    early_stopping : bool or dict, default=False
+        Hold out a share of the rows, stop when the held-out JEPA loss has
+        not improved by ``tol`` for ``n_iter_no_change`` epochs, and restore
+        the best weights. ``True`` holds out 10 % with a patience of 10
+        epochs and a tolerance of 1e-4; a dict turns it on and sets any of
+        ``validation_fraction``, ``n_iter_no_change`` and ``tol``
+        (``early_stopping={"n_iter_no_change": 5}``).
     warm_start : bool, default=False
         If True, ``fit`` continues from the previous solution (weights, EMA
         state, optimizer state and scaler) instead of starting over; after a
@@ -251,11 +244,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         0 prints nothing; 1 prints a line per epoch (colours only on a
         terminal) and, on a terminal, a progress bar when an epoch has many
         batches; 2 always shows the progress bar.
-    max_epochs : int or None
-        Deprecated alias of ``max_iter`` (renamed in 0.2, removed in 0.3).
-    lr : float or None
-        Deprecated alias of ``learning_rate`` (renamed in 0.2, removed in
-        0.3).
+    **deprecated_params
+        0.3's ``mask_ratio``, ``patch_size``, ``predictor_size``, ``n_heads``,
+        ``n_registers``, ``weight_decay``, ``warmup_fraction``,
+        ``grad_clip``, ``validation_fraction``, ``n_iter_no_change`` and
+        ``tol`` and 0.1's ``max_epochs`` and ``lr`` still work until 0.5,
+        here and in ``set_params``, with a ``FutureWarning`` that names the
+        new spelling.
 
     Attributes
     ----------
@@ -317,10 +312,14 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     The training-loop parameters follow scikit-learn's names
     (:class:`~sklearn.neural_network.MLPClassifier`: ``max_iter``,
-    ``batch_size``, ``learning_rate``, ``early_stopping``,
+    ``batch_size``, ``learning_rate``, ``early_stopping`` and its
     ``validation_fraction``, ``n_iter_no_change``, ``tol``, ``warm_start``,
     and the fitted ``n_iter_``, ``loss_curve_``, ``best_loss_``); skorch's
-    own names (``max_epochs``, ``lr``) appear only on ``net_``.
+    own names (``max_epochs``, ``lr``) appear only on ``net_``. Settings
+    that are part of another parameter travel inside it (the mask ratio in
+    ``masking``, the secondary encoder sizes in ``encoder_params``, the
+    optimizer's in ``optimizer_params``), so the constructor has 23
+    parameters, each one a user sets or searches over.
 
     Examples
     --------
@@ -339,29 +338,26 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "input_shape": [tuple, list, None],
         "input_kind": [StrOptions(set(KINDS))],
         "encoder": [StrOptions({"auto", "mlp", "transformer", "conv"}), nn.Module],
-        "patch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "encoder_params": [dict, None],
         "pooling": [
             StrOptions({"auto", "mean", "max", "flatten", "blocks", "layers", "last"})
         ],
-        "mask_ratio": [Interval(Real, 0, 1, closed="neither"), tuple, list, None],
-        "masking": [callable, None],
+        "masking": [
+            Interval(Real, 0, 1, closed="neither"),
+            tuple,
+            list,
+            callable,
+            None,
+        ],
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
         "n_layers": [Interval(Integral, 1, None, closed="left"), None],
-        "predictor_size": [Interval(Integral, 1, None, closed="left"), None],
-        "n_heads": [Interval(Integral, 1, None, closed="left"), None],
-        "n_registers": [Interval(Integral, 0, None, closed="left"), None],
         "loss": [StrOptions(set(LOSSES))],
         "ema_momentum": [tuple, list, None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
-        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "optimizer_params": [dict, None],
+        "early_stopping": ["boolean", dict],
         "warm_start": ["boolean"],
         "callbacks": [list, None],
         "device": [str, torch.device],
@@ -373,16 +369,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "max_epochs": [
-            Interval(Integral, 1, None, closed="left"),
-            None,
-            Hidden(StrOptions({"deprecated"})),
-        ],
-        "lr": [
-            Interval(Real, 0, None, closed="neither"),
-            None,
-            Hidden(StrOptions({"deprecated"})),
-        ],
     }
 
     def __init__(
@@ -392,27 +378,18 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         input_shape=None,
         input_kind="auto",
         encoder="auto",
-        patch_size=None,
+        encoder_params=None,
         pooling="auto",
-        mask_ratio=None,
         masking=None,
         hidden_size=None,
         n_layers=None,
-        predictor_size=None,
-        n_heads=None,
-        n_registers=None,
         loss="l2",
         ema_momentum=None,
         max_iter=None,
         batch_size=None,
         learning_rate=None,
-        weight_decay=0.05,
-        warmup_fraction=0.1,
-        grad_clip=1.0,
+        optimizer_params=None,
         early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
         warm_start=False,
         callbacks=None,
         device="cpu",
@@ -420,34 +397,24 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_threads=None,
         random_state=None,
         verbose=0,
-        max_epochs="deprecated",
-        lr="deprecated",
+        **deprecated_params,
     ):
         self.n_components = n_components
         self.input_shape = input_shape
         self.input_kind = input_kind
         self.encoder = encoder
-        self.patch_size = patch_size
+        self.encoder_params = encoder_params
         self.pooling = pooling
-        self.mask_ratio = mask_ratio
         self.masking = masking
         self.hidden_size = hidden_size
         self.n_layers = n_layers
-        self.predictor_size = predictor_size
-        self.n_heads = n_heads
-        self.n_registers = n_registers
         self.loss = loss
         self.ema_momentum = ema_momentum
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.warmup_fraction = warmup_fraction
-        self.grad_clip = grad_clip
+        self.optimizer_params = optimizer_params
         self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.device = device
@@ -455,8 +422,46 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
-        self.max_epochs = max_epochs
-        self.lr = lr
+        if deprecated_params:
+            # 0.3's spellings, for one release (sklearn_jepa._parameters);
+            # anything else is an error at fit, where scikit-learn validates
+            new, unknown = translate(vars(self), deprecated_params)
+            vars(self).update(new)
+            if unknown:
+                self._unknown_params = unknown
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        As :meth:`sklearn.base.BaseEstimator.set_params`, and a key of
+        ``encoder_params``, ``optimizer_params`` or ``early_stopping`` can
+        be set on its own as ``<parameter>__<key>`` (search grids write
+        ``{"jepa__encoder_params__n_heads": [2, 4]}``). 0.3's parameter
+        names work with a ``FutureWarning``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : JEPATransformer
+        """
+        old = {name: params.pop(name) for name in list(params) if name in MOVED}
+        if "deprecated_params" in params:
+            # the signature's **deprecated_params, given by name: a dict of
+            # old spellings, anything else an error at fit
+            given = params.pop("deprecated_params")
+            old.update(given if isinstance(given, dict) else {"": given})
+        params = route(self, params)
+        if old:
+            current = {**self.get_params(deep=False), **params}
+            new, unknown = translate(current, old)
+            params.update(new)
+            if unknown:
+                self._unknown_params = unknown
+        return super().set_params(**params)
 
     def fit(self, X: ArrayLike, y: None = None) -> "JEPATransformer":
         """Learn the encoder from unlabeled ``X``.
@@ -491,9 +496,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         schedules span ``max_iter`` passes; the call after a completed span
         starts a new one (a warm restart), so streaming never stalls at the
         final learning rate with a frozen target encoder. Changed
-        ``max_iter``, ``learning_rate``, ``ema_momentum`` or
-        ``warmup_fraction`` take effect from the next call on; other changed
-        parameters warn (only a fresh ``fit`` applies them).
+        ``max_iter``, ``learning_rate``, ``ema_momentum`` or the
+        ``warmup_fraction`` of ``optimizer_params`` take effect from the
+        next call on; other changed parameters warn (only a fresh ``fit``
+        applies them).
 
         Parameters
         ----------
@@ -536,7 +542,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         target embeddings of whole rows that the predictor recovers from
         half-masked views (the data kind's default masks at ratio 0.5,
         whatever the fit used). At most 1, higher is better, near 0 for an
-        untrained model, and comparable across ``loss``, ``mask_ratio`` or
+        untrained model, and comparable across ``loss``, ``masking`` or
         model sizes, so ``GridSearchCV(JEPATransformer(), grid)`` works
         without labels. How well it ranks configurations against a labeled
         probe (better than the effective rank or the loss) is measured in
@@ -635,8 +641,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.best_loss_ = float(np.nanmin([row.get(key, np.nan) for row in history]))
 
     def _params(self):
-        """``get_params()`` with the deprecated aliases mapped to new names."""
-        params = self.get_params(deep=False)
+        """The flat parameters a fit reads (``_parameters.flatten``)."""
+        check_unknown(getattr(self, "_unknown_params", None))
+        params = flatten(self.get_params(deep=False))
         shape = getattr(self, "collection_shape_", None)
         if shape is not None:
             # a collection: signals of that shape (a given input_shape was
@@ -644,17 +651,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             params["input_shape"] = shape
             if params["input_kind"] == "auto":
                 params["input_kind"] = "signal"
-        for old, new in _RENAMED.items():
-            if params[old] == "deprecated":
-                continue
-            warn(
-                f"{old} was renamed {new} in 0.2 and will be removed in 0.3; "
-                f"use {new}={params[old]!r}.",
-                FutureWarning,
-            )
-            if params[new] is not None:
-                raise ValueError(f"Give {new} only, not both {new} and {old}.")
-            params[new] = params[old]
         check_params(params)
         return params
 
@@ -732,8 +728,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         version = state.pop("_sklearn_jepa_version", None)
         fit_state = state.pop("_state", None)
         if fit_state is None and isinstance(state.get("net_"), dict):
-            fit_state = state_from_0_2(state, _init_defaults(type(self)))
-        super().__setstate__(state)
+            names = [*_init_defaults(type(self)), "max_epochs", "lr"]
+            fit_state = state_from_0_2(state, names)
+        super().__setstate__(from_0_3(state))
         if version is not None and version != __version__:
             warn(
                 InconsistentVersionWarning(
@@ -758,9 +755,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
 
 def _init_defaults(cls):
-    """The defaults of ``cls.__init__``, the one place they are written."""
-    return {
-        name: parameter.default
-        for name, parameter in inspect.signature(cls.__init__).parameters.items()
-        if parameter.default is not inspect.Parameter.empty
-    }
+    """The defaults of ``cls.__init__`` (the one place they are written), in
+    the flat form a fit reads."""
+    return flatten(
+        {
+            name: parameter.default
+            for name, parameter in inspect.signature(cls.__init__).parameters.items()
+            if parameter.default is not inspect.Parameter.empty
+        }
+    )

@@ -105,3 +105,20 @@ def test_no_module_above_the_size_limit():
     assert sizes["_estimator"] > 100  # the counter counts
     too_large = {name: n for name, n in sizes.items() if n > MAX_CODE_LINES}
     assert not too_large, f"modules above {MAX_CODE_LINES} lines of code: {too_large}"
+
+
+def test_every_module_has_a_test_module():
+    tests = Path(__file__).parent
+    missing = [
+        name
+        for name in _modules()
+        if name != "__init__" and not (tests / f"test_{name.lstrip('_')}.py").exists()
+    ]
+    assert not missing, f"modules without tests/test_<module>.py: {missing}"
+
+
+def test_the_readme_is_a_page_with_the_ci_commands():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert len(readme.split()) <= 1000
+    for job in ("demo", "test", "site"):
+        assert f"<!-- ci:{job} -->\n```bash\n" in readme, job

@@ -38,11 +38,27 @@ def test_auto_epochs_caps_steps_and_flops():
     assert auto_epochs(1e3, 1, 500) == 500
 
 
+def test_images_train_longer_until_ten_epochs():
+    spe = 157  # 20,000 rows in batches of 128
+    flops = flop_budget(20_000) / spe  # the table budget: one epoch
+    assert auto_epochs(flops, spe, 20_000) == 1
+    # ten times the flops: ten epochs
+    assert auto_epochs(flops, spe, 20_000, kind="image") == 10
+    # a small set that already gets 6 epochs: extended to 10, not to 60
+    small = flop_budget(1800) / 6 / 15
+    assert auto_epochs(small, 15, 1800) == 6
+    assert auto_epochs(small, 15, 1800, kind="image") == 10
+    # a huge pool: ten times its budget is fewer than ten epochs
+    huge = flop_budget(200_000) / 0.2 / 1563
+    assert auto_epochs(huge, 1563, 200_000) == 1
+    assert auto_epochs(huge, 1563, 200_000, kind="image") == 2
+    # never more than the table budget would give a cheap image model
+    assert auto_epochs(1.0, 15, 1800, kind="image") == auto_epochs(1.0, 15, 1800)
+
+
 def test_budgets_grow_with_the_square_root_of_the_rows():
     assert flop_budget(100_000) == pytest.approx(10 * flop_budget(1000))
     assert flop_budget(10) == pytest.approx(flop_budget(1000) / 10)
-    assert flop_budget(500, "image") == pytest.approx(10 * flop_budget(500))
-    assert flop_budget(500, "signal") == flop_budget(500)
     assert step_budget(100_000) == 10 * step_budget(1000) == 10_000
     # a few dozen rows: fewer steps than 1,000, never under MIN_STEPS
     assert step_budget(40) == 200
@@ -84,7 +100,7 @@ def test_default_fit_follows_the_data():
 
 def test_costly_model_gets_fewer_steps_than_cheap_one():
     def total_steps(**params):
-        params = {**JEPATransformer(**params).get_params(), "max_iter": None}
+        params = {**JEPATransformer(**params)._params(), "max_iter": None}
         config = resolve_config(params, 64)
         module = build_module(config)
         batch, _ = collator(config, 0)(torch.zeros(128, 64))
@@ -95,7 +111,7 @@ def test_costly_model_gets_fewer_steps_than_cheap_one():
     costly = total_steps(encoder="transformer")
     assert cheap == step_budget(256) and costly < cheap / 10
     # images get ten times the flops of a table for the same rows
-    image = total_steps(input_shape=(8, 8), patch_size=1)
+    image = total_steps(input_shape=(8, 8), encoder_params={"patch_size": 1})
     assert costly < image < cheap
 
 

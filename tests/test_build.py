@@ -25,7 +25,7 @@ from sklearn_jepa._config import resolve_config
         dict(input_shape=(8, 8), pooling="flatten"),
         dict(input_shape=(64,)),
         dict(input_shape=(2, 32), input_kind="signal"),
-        dict(encoder="transformer", n_registers=2),
+        dict(encoder="transformer", encoder_params={"n_registers": 2}),
     ],
     ids=["image", "image-flatten", "signal", "signal-2ch", "feature-tokens"],
 )
@@ -102,7 +102,12 @@ def test_custom_encoder_with_bad_output_is_rejected(tiny, X):
     [
         (dict(hidden_size=32, n_layers=3), "MLPEncoder", "MLPPredictor"),
         (
-            dict(input_shape=(8, 8), hidden_size=16, n_layers=3, n_heads=2),
+            dict(
+                input_shape=(8, 8),
+                hidden_size=16,
+                n_layers=3,
+                encoder_params={"n_heads": 2},
+            ),
             "TokenEncoder",
             "TokenPredictor",
         ),
@@ -114,9 +119,7 @@ def test_custom_encoder_with_bad_output_is_rejected(tiny, X):
     ],
 )
 def test_module_is_built_as_the_config_says(params, encoder, predictor):
-    config = resolve_config(
-        {**JEPATransformer(**params).get_params(), "max_iter": 1}, 64
-    )
+    config = resolve_config({**JEPATransformer(**params)._params(), "max_iter": 1}, 64)
     module = build_module(config)
     assert type(module.encoder).__name__ == encoder
     assert type(module.predictor).__name__ == predictor
@@ -136,9 +139,7 @@ def test_module_is_built_as_the_config_says(params, encoder, predictor):
 def test_custom_encoder_is_copied_not_trained_in_place():
     encoder = TinyEncoder(64)
     before = [p.clone() for p in encoder.parameters()]
-    config = resolve_config(
-        {**JEPATransformer(encoder=encoder).get_params()}, 64, encoder
-    )
+    config = resolve_config(JEPATransformer(encoder=encoder)._params(), 64, encoder)
     module = build_module(config, encoder)
     assert module.encoder is not encoder
     assert all(

@@ -106,7 +106,11 @@ def test_unequal_collections_in_pipelines_and_searches(unequal):
     assert scores.shape == (3,) and (scores > 0.6).all(), scores
     search = GridSearchCV(pipe, {"jepatransformer__hidden_size": [8, 12]}, cv=2)
     search.fit(series, y)
-    assert search.best_params_["jepatransformer__hidden_size"] in (8, 12)
+    best = search.best_estimator_.named_steps["jepatransformer"]
+    assert (
+        best.config_.hidden_size == search.best_params_["jepatransformer__hidden_size"]
+    )
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     clone(pipe).fit(series, y)
 
 

@@ -16,7 +16,7 @@ from sklearn_jepa import JEPATransformer
 SMALL = dict(n_components=3, hidden_size=16, max_iter=2, batch_size=16, random_state=0)
 
 TOKENS = dict(SMALL, hidden_size=8, n_layers=1)
-ATTENTION = dict(TOKENS, n_heads=2)
+ATTENTION = dict(TOKENS, encoder_params={"n_heads": 2})
 
 ESTIMATORS = [
     JEPATransformer(**SMALL),
@@ -24,7 +24,9 @@ ESTIMATORS = [
     JEPATransformer(
         **ATTENTION, input_kind="signal", encoder="transformer", pooling="flatten"
     ),
-    JEPATransformer(**ATTENTION, encoder="transformer", n_registers=2),
+    JEPATransformer(
+        **TOKENS, encoder="transformer", encoder_params={"n_heads": 2, "n_registers": 2}
+    ),
     JEPATransformer(**{**ATTENTION, "n_components": None}, input_kind="image"),
     # signal default: dilated convolutions, max pooling, whole embedding
     JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="signal"),

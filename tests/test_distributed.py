@@ -30,7 +30,7 @@ CONFIGS = {
         input_shape=(8, 8),
         hidden_size=16,
         n_layers=1,
-        n_heads=2,
+        encoder_params={"n_heads": 2},
         max_iter=1,
         batch_size=64,
     ),

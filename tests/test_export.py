@@ -10,8 +10,12 @@ from sklearn_jepa import JEPAEncoder, JEPATransformer
 CONFIGS = {
     "table-mlp": dict(n_components=4),
     "table-mlp-whole": dict(n_components=None),
-    "feature-tokens": dict(n_components=4, encoder="transformer", n_heads=2),
-    "image-flatten": dict(n_components=4, input_shape=(8, 8), n_heads=2),
+    "feature-tokens": dict(
+        n_components=4, encoder="transformer", encoder_params={"n_heads": 2}
+    ),
+    "image-flatten": dict(
+        n_components=4, input_shape=(8, 8), encoder_params={"n_heads": 2}
+    ),
     "signal-conv-max": dict(n_components=None, input_shape=(64,)),
 }
 

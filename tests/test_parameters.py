@@ -1,12 +1,17 @@
-"""Every parameter acts or warns, and warnings point at the user's line."""
+"""The public parameters: every one acts or warns, the groups and their keys,
+the 0.3 spellings, and warnings that point at the user's line."""
 
+import inspect
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
 
-from sklearn_jepa import JEPATransformer
+from sklearn_jepa import FeatureMask, JEPATransformer
+from sklearn_jepa._parameters import flatten, from_0_3
 
 
 def _fit_twice(X, first, second, **params):
@@ -55,15 +60,21 @@ def test_unchanged_parameters_keep_a_continued_fit_bit_identical(X):
 
 
 @pytest.mark.parametrize(
-    "name, value",
-    [("hidden_size", 32), ("weight_decay", 0.1), ("loss", "cosine"), ("n_layers", 3)],
+    "params, shown",
+    [
+        ({"hidden_size": 32}, "hidden_size"),
+        # a group's key is named on its own
+        ({"optimizer_params": {"weight_decay": 0.1}}, "weight_decay"),
+        ({"loss": "cosine"}, "loss"),
+        ({"n_layers": 3}, "n_layers"),
+    ],
 )
-def test_changed_architecture_under_warm_start_warns(X, name, value):
+def test_changed_architecture_under_warm_start_warns(X, params, shown):
     jepa = JEPATransformer(hidden_size=16, max_iter=1, warm_start=True, random_state=0)
     jepa.fit(X)
-    with pytest.warns(UserWarning, match=f"{name}=.*no effect on a continued fit"):
-        jepa.set_params(**{name: value}).fit(X)
-    with pytest.warns(UserWarning, match=f"{name}=.*no effect on a continued fit"):
+    with pytest.warns(UserWarning, match=f"{shown}=.*no effect on a continued fit"):
+        jepa.set_params(**params).fit(X)
+    with pytest.warns(UserWarning, match=f"{shown}=.*no effect on a continued fit"):
         jepa.partial_fit(X)
 
 
@@ -73,7 +84,7 @@ def test_bf16_on_a_cpu_warns(X):
 
 
 def test_warnings_point_at_the_callers_line(X):
-    jepa = JEPATransformer(hidden_size=16, max_iter=1, tol=0.5)
+    jepa = JEPATransformer(hidden_size=16, max_iter=1, masking=0.3, input_kind="signal")
     for call in (jepa.fit, jepa.fit_transform):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -84,14 +95,155 @@ def test_warnings_point_at_the_callers_line(X):
         assert "call(X[:100])" in open(__file__).readlines()[ours[0].lineno - 1]
 
 
-def test_early_stopping_only_parameters_warn_from_the_init_defaults(X):
-    # the defaults are read from __init__ (one place): a default value never
-    # warns, any other value does
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        JEPATransformer(hidden_size=16, max_iter=1, tol=1e-4).fit(X[:100])
-    with pytest.warns(UserWarning, match="n_iter_no_change=3 has no effect"):
-        JEPATransformer(hidden_size=16, max_iter=1, n_iter_no_change=3).fit(X[:100])
+def test_the_constructor_has_at_most_24_parameters():
+    names = inspect.signature(JEPATransformer).parameters
+    public = [n for n, p in names.items() if p.kind is not p.VAR_KEYWORD]
+    assert len(public) == len(JEPATransformer().get_params()) == 23
+
+
+def test_flatten_fills_each_group_and_splits_masking():
+    flat = flatten(JEPATransformer().get_params())
+    assert flat["mask_ratio"] is None and flat["masking"] is None
+    assert (flat["weight_decay"], flat["warmup_fraction"], flat["grad_clip"]) == (
+        0.05,
+        0.1,
+        1.0,
+    )
+    assert flat["early_stopping"] is False and flat["tol"] == 1e-4
+    params = JEPATransformer(
+        masking=(0.2, 0.4),
+        encoder_params={"stride": 4},
+        early_stopping={},
+    ).get_params()
+    flat = flatten(params)
+    assert flat["mask_ratio"] == (0.2, 0.4) and flat["masking"] is None
+    assert flat["patch_size"] == 4 and "stride" not in flat
+    # an empty dict turns early stopping on with its defaults
+    assert flat["early_stopping"] is True and flat["n_iter_no_change"] == 10
+    strategy = FeatureMask(0.3)
+    flat = flatten(JEPATransformer(masking=strategy).get_params())
+    assert flat["masking"] is strategy and flat["mask_ratio"] is None
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(encoder_params={"n_head": 2}), r"unknown key\(s\) \['n_head'\]"),
+        (dict(optimizer_params={"weight_decay": -1.0}), "weight_decay"),
+        (dict(early_stopping={"tol": "small"}), "tol"),
+        (dict(encoder_params={"stride": 2, "patch_size": 2}), "not both"),
+    ],
+)
+def test_bad_group_keys_are_named_before_training(X, params, match):
+    jepa = JEPATransformer(max_iter=1, **params)
+    with pytest.raises(ValueError, match=match):
+        jepa.fit(X[:50])
+    assert not hasattr(jepa, "net_")
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (dict(mask_ratio=(0.2, 0.4)), dict(masking=(0.2, 0.4))),
+        (dict(predictor_size=8), dict(encoder_params={"predictor_size": 8})),
+        (
+            dict(weight_decay=0.1, grad_clip=None),
+            dict(optimizer_params={"weight_decay": 0.1, "grad_clip": None}),
+        ),
+        (
+            dict(early_stopping=True, n_iter_no_change=2, tol=0.5),
+            dict(early_stopping={"n_iter_no_change": 2, "tol": 0.5}),
+        ),
+    ],
+)
+def test_03_spellings_warn_and_fit_identically(X, old, new):
+    common = dict(hidden_size=16, max_iter=3, random_state=0)
+    with pytest.warns(FutureWarning, match="deprecated and will be removed in 0.5"):
+        old_style = JEPATransformer(**common, **old)
+    assert old_style.get_params() == JEPATransformer(**common, **new).get_params()
+    new_style = JEPATransformer(**common, **new).fit(X[:200])
+    assert_array_equal(old_style.fit(X[:200]).transform(X), new_style.transform(X))
+
+
+def test_03_spellings_in_set_params_and_search_grids(X):
+    jepa = JEPATransformer(encoder_params={"n_heads": 2})
+    with pytest.warns(FutureWarning, match=r"use encoder_params=\{'n_heads': 2, "):
+        jepa.set_params(n_registers=3)
+    assert jepa.encoder_params == {"n_heads": 2, "n_registers": 3}
+    with pytest.warns(FutureWarning, match="no effect without early stopping"):
+        jepa.set_params(tol=0.1)
+    assert jepa.early_stopping is False
+    pipe = Pipeline([("jepa", JEPATransformer(hidden_size=8, max_iter=1))])
+    with pytest.warns(FutureWarning, match="use masking=0.3"):
+        GridSearchCV(pipe, {"jepa__mask_ratio": [0.3]}, cv=2).fit(X[:60])
+
+
+def test_group_keys_route_through_set_params_and_searches(X):
+    jepa = JEPATransformer(optimizer_params={"weight_decay": 0.1}, early_stopping=True)
+    jepa.set_params(optimizer_params__grad_clip=2.0, early_stopping__tol=0.5)
+    assert jepa.optimizer_params == {"weight_decay": 0.1, "grad_clip": 2.0}
+    assert jepa.early_stopping == {"tol": 0.5}
+    with pytest.raises(ValueError, match="set early_stopping=True"):
+        JEPATransformer().set_params(early_stopping__tol=0.5)
+    # the dict the estimator held is not changed in place (clone safety)
+    held = {"weight_decay": 0.1}
+    JEPATransformer(optimizer_params=held).set_params(optimizer_params__grad_clip=2.0)
+    assert held == {"weight_decay": 0.1}
+    pipe = Pipeline([("jepa", JEPATransformer(hidden_size=8, max_iter=1))])
+    grid = {"jepa__encoder_params__predictor_size": [4, 8]}
+    search = GridSearchCV(pipe, grid, cv=2, scoring=_score).fit(X[:60])
+    widths = {
+        p["jepa__encoder_params__predictor_size"] for p in search.cv_results_["params"]
+    }
+    assert widths == {4, 8}
+    best = search.best_estimator_.named_steps["jepa"]
+    assert (
+        best.config_.predictor_size
+        == search.best_params_["jepa__encoder_params__predictor_size"]
+    )
+
+
+def _score(pipe, X, y=None):
+    return pipe.score(X)
+
+
+def test_unknown_keyword_is_a_type_error_at_fit(X):
+    # scikit-learn validates at fit, not in __init__
+    jepa = JEPATransformer(hiden_size=8)
+    with pytest.raises(TypeError, match=r"unexpected parameter\(s\) 'hiden_size'"):
+        jepa.fit(X[:50])
+    with pytest.raises(ValueError, match="Invalid parameter 'hiden_size'"):
+        JEPATransformer().set_params(hiden_size=8)
+
+
+def test_an_03_estimator_dict_loads_in_the_new_form():
+    old = {
+        "n_components": None,
+        "mask_ratio": 0.3,
+        "masking": None,
+        "patch_size": 4,
+        "n_heads": None,
+        "predictor_size": None,
+        "n_registers": None,
+        "weight_decay": 0.05,
+        "warmup_fraction": 0.2,
+        "grad_clip": 1.0,
+        "early_stopping": True,
+        "validation_fraction": 0.1,
+        "n_iter_no_change": 3,
+        "tol": 1e-4,
+        "max_epochs": "deprecated",
+        "lr": "deprecated",
+        "max_iter": 5,
+    }
+    new = from_0_3(dict(old))
+    assert new["masking"] == 0.3 and new["encoder_params"] == {"patch_size": 4}
+    assert new["optimizer_params"] == {"warmup_fraction": 0.2}
+    assert new["early_stopping"] == {"n_iter_no_change": 3}
+    assert new["max_iter"] == 5 and "lr" not in new and "tol" not in new
+    old.update(early_stopping=False, n_iter_no_change=10, warmup_fraction=0.1)
+    new = from_0_3(old)
+    assert new["early_stopping"] is False and new["optimizer_params"] is None
 
 
 def test_partial_fit_after_an_early_stopping_fit_trains(X):

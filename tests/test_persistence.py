@@ -10,6 +10,7 @@ import pytest
 import torch
 from _custom_parts import TinyEncoder
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -17,8 +18,8 @@ from sklearn_jepa import InconsistentVersionWarning, JEPATransformer, load, save
 
 KINDS = {
     "table": dict(),
-    "feature-tokens": dict(encoder="transformer", n_heads=2),
-    "image": dict(input_shape=(8, 8), n_heads=2),
+    "feature-tokens": dict(encoder="transformer", encoder_params={"n_heads": 2}),
+    "image": dict(input_shape=(8, 8), encoder_params={"n_heads": 2}),
     "signal": dict(input_shape=(64,)),
 }
 
@@ -177,3 +178,29 @@ def test_models_saved_by_0_2_load_transform_and_train(digits):
         jepa.partial_fit(X)
         assert jepa.n_iter_ == 3
     assert_array_equal(from_file.transform(X), from_pickle.transform(X))
+
+
+def test_an_03_pickle_loads_with_its_parameters_in_the_new_form(digits):
+    # written by 0.3.0.dev0: JEPATransformer(hidden_size=8, max_iter=3,
+    # mask_ratio=0.3, weight_decay=0.1, early_stopping=True,
+    # n_iter_no_change=3, random_state=0).fit(X[:200])
+    X, _ = digits
+    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.3.0"):
+        with open(DATA / "jepa_0_3.pkl", "rb") as f:
+            jepa = pickle.load(f)
+    assert_allclose(
+        jepa.transform(X[:20]),
+        np.load(DATA / "jepa_0_3_transform.npy"),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    params = jepa.get_params()
+    assert params["masking"] == 0.3
+    assert params["optimizer_params"] == {"weight_decay": 0.1}
+    assert params["early_stopping"] == {"n_iter_no_change": 3}
+    assert "mask_ratio" not in vars(jepa) and "tol" not in vars(jepa)
+    # refitting a clone with the same seed gives the 0.3 embedding again
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        again = clone(jepa).fit(X[:200])
+    assert_allclose(again.transform(X[:20]), jepa.transform(X[:20]), atol=1e-6)

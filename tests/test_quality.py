@@ -89,7 +89,11 @@ def test_digits_whole_pixel_token_embedding_beats_raw_and_pca():
         pca.transform(X_train), y_train, pca.transform(X_test), y_test, 10
     )
     jepa = JEPATransformer(
-        None, input_shape=(8, 8), patch_size=1, max_iter=10, random_state=0
+        None,
+        input_shape=(8, 8),
+        encoder_params={"patch_size": 1},
+        max_iter=10,
+        random_state=0,
     )
     Z_train = jepa.fit_transform(X_train)
     assert Z_train.shape == (len(X_train), 64 * 64)

@@ -32,7 +32,10 @@ def test_warmup_cosine_shape():
 
 def test_lr_follows_schedule_and_no_decay_on_1d_params(fast, X):
     jepa = JEPATransformer(
-        **fast, learning_rate=2e-3, warmup_fraction=0.25, random_state=0
+        **fast,
+        learning_rate=2e-3,
+        optimizer_params={"warmup_fraction": 0.25},
+        random_state=0,
     )
     jepa.fit(X)
     groups = jepa.net_.optimizer_.param_groups
@@ -68,9 +71,8 @@ def test_history_records_losses_and_diagnostics(fast, X):
 def test_early_stopping_stops_and_restores_best(fast, X):
     jepa = JEPATransformer(
         **{**fast, "max_iter": 200},
-        early_stopping=True,
-        n_iter_no_change=3,
-        tol=0.5,  # nothing improves by 0.5: stops after the patience
+        # nothing improves by 0.5: stops after the patience
+        early_stopping={"n_iter_no_change": 3, "tol": 0.5},
         random_state=0,
     ).fit(X)
     valid = jepa.history_[:, "valid_loss"]
@@ -85,8 +87,7 @@ def test_validation_loss_uses_fixed_masks(fast, X):
     jepa = JEPATransformer(
         **fast,
         learning_rate=1e-12,
-        early_stopping=True,
-        n_iter_no_change=50,
+        early_stopping={"n_iter_no_change": 50},
         random_state=0,
     ).fit(X)
     valid = jepa.history_[:, "valid_loss"]
@@ -156,9 +157,12 @@ def test_keyboard_interrupt_keeps_a_usable_estimator(fast, X):
 def test_diverging_loss_raises_clear_error(fast, X):
     X_big = X * 1e30
     with pytest.raises(FloatingPointError, match="learning rate"):
-        JEPATransformer(**fast, learning_rate=1e6, grad_clip=None, random_state=0).fit(
-            X_big
-        )
+        JEPATransformer(
+            **fast,
+            learning_rate=1e6,
+            optimizer_params={"grad_clip": None},
+            random_state=0,
+        ).fit(X_big)
 
 
 def test_verbose_zero_prints_nothing(fast, X, capsys):
@@ -234,9 +238,7 @@ def test_skorch_internals_we_rely_on_are_there():
 def test_early_stopping_is_told_apart_from_an_interrupt(X, fast):
     jepa = JEPATransformer(
         **{**fast, "max_iter": 200},
-        early_stopping=True,
-        n_iter_no_change=2,
-        tol=10.0,
+        early_stopping={"n_iter_no_change": 2, "tol": 10.0},
         random_state=0,
     )
     with warnings.catch_warnings():
