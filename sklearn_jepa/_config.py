@@ -28,8 +28,18 @@ DEFAULT_ENCODERS = {"table": "mlp", "image": "transformer", "signal": "conv"}
 # hide 15-50 % of a row's features: with (0.3, 0.7) the layered target lost
 # 2.9 points on LetterRecognition and 2.6 on Adult (docs/pools.md)
 DEFAULT_MASK_RATIO = (0.15, 0.5)
-# parameters that act only with early_stopping=True
-EARLY_STOPPING_ONLY = ("validation_fraction", "n_iter_no_change", "tol")
+# the training recipe a config carries beside the model and the schedule
+TRAINING_FIELDS = (
+    "loss",
+    "weight_decay",
+    "warmup_fraction",
+    "grad_clip",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "tol",
+    "bf16",
+)
 
 
 # 0.2's names of the widths (one vocabulary since 0.3: the parameters')
@@ -76,6 +86,14 @@ class JEPAConfig:
     masking : callable
         The masking strategy.
     batch_size : int
+    loss : str
+    weight_decay, warmup_fraction : float
+    grad_clip : float or None
+    early_stopping : bool
+    validation_fraction, n_iter_no_change, tol
+        Early stopping's held-out share, patience and tolerance.
+    bf16 : bool
+        The training recipe beside the model (:data:`TRAINING_FIELDS`).
     max_iter, learning_rate, ema_momentum, steps_per_epoch
         The schedule; ``None`` until :func:`with_schedule`.
     n_train : int or None
@@ -101,6 +119,16 @@ class JEPAConfig:
     pooling: str | None
     masking: object
     batch_size: int
+    # the training recipe (TRAINING_FIELDS); defaults for 0.3 configs
+    loss: str = "l2"
+    weight_decay: float = 0.05
+    warmup_fraction: float = 0.1
+    grad_clip: float | None = 1.0
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    n_iter_no_change: int = 10
+    tol: float = 1e-4
+    bf16: bool = False
     max_iter: int | None = None
     learning_rate: float | None = None
     ema_momentum: tuple | None = None
@@ -286,10 +314,16 @@ def resolve_config(params, n_features, custom_encoder=None, defaults=None):
         masking=masking,
         batch_size=batch_size,
         **arch,
+        **training_fields(params),
     )
     if defaults is not None:
         _warn_ineffective(params, config, defaults)
     return config
+
+
+def training_fields(params):
+    """The recipe fields of a config, read from the (flat) parameters."""
+    return {name: params[name] for name in TRAINING_FIELDS}
 
 
 def with_schedule(config, params, n_train, flops_per_step=None):
@@ -532,10 +566,6 @@ def _warn_ineffective(params, config, defaults):
         for name in ("hidden_size", "n_layers"):
             if params[name] is not None:
                 ignored.append((name, "built-in encoders"))
-    if not params["early_stopping"]:
-        for name in EARLY_STOPPING_ONLY:
-            if params[name] != defaults[name]:
-                ignored.append((name, "early_stopping=True"))
     for name, used_with in ignored:
         value = params["mask_ratio" if name == "masking" else name]
         warn(

@@ -14,13 +14,14 @@ after (docs/design.md, "Privacy").
 """
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from ._budget import step_flops
 from ._build import build_module
-from ._config import default_masking, resolve_config, with_schedule
+from ._config import default_masking, resolve_config, training_fields, with_schedule
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
 from ._export import JEPAEncoder
@@ -37,18 +38,6 @@ __all__ = ["FitState", "check_distributed", "state_from_0_2"]
 _N_PROJECTION_ROWS = 20_000
 # rows the "blocks" read-out's biases are fitted on
 _N_BIAS_ROWS = 1_024
-# what make_net reads of the parameters
-TRAINING_OPTIONS = (
-    "loss",
-    "weight_decay",
-    "warmup_fraction",
-    "grad_clip",
-    "early_stopping",
-    "n_iter_no_change",
-    "tol",
-    "bf16",
-    "verbose",
-)
 # parameters a continued fit (warm_start, partial_fit) reads afresh, as
 # MLPClassifier reads max_iter afresh
 SCHEDULE_PARAMS = ("max_iter", "learning_rate", "ema_momentum", "warmup_fraction")
@@ -108,7 +97,7 @@ class FitState:
         seeds = Seeds.from_random_state(params["random_state"])
         custom = _custom_encoder(params)
         config = resolve_config(params, X.shape[1], custom, defaults)
-        if params["bf16"] and torch.device(device).type != "cuda":
+        if config.bf16 and torch.device(device).type != "cuda":
             warn(
                 f"bf16=True has no effect on device {str(device)!r}: bfloat16 "
                 "autocast is used on CUDA only.",
@@ -117,7 +106,7 @@ class FitState:
         mean, scale = standardization(X, config)
         torch.manual_seed(seeds.seed("init"))
         module = build_module(config, custom)
-        n_train = len(X) - (n_valid(params, len(X)) if params["early_stopping"] else 0)
+        n_train = len(X) - (n_valid(config, len(X)) if config.early_stopping else 0)
         rows = diagnostic_rows(X, seeds.seed("sample"))
         flops = _step_flops(config, module, (rows - mean) / scale, n_train, seeds)
         config = with_schedule(config, params, n_train, flops)
@@ -126,7 +115,7 @@ class FitState:
             module,
             seeds,
             device,
-            options=_options(params),
+            verbose=params["verbose"],
             callbacks=callbacks,
             rank=world.rank,
         )
@@ -146,13 +135,11 @@ class FitState:
             self.params.update({name: params[name] for name in schedule})
             if self.config.flops_per_step is None and self.params["max_iter"] is None:
                 self.params["max_iter"] = self.config.max_iter  # a 0.2 model
+            config = replace(self.config, **training_fields(self.params))
             self.config = with_schedule(
-                self.config,
-                self.params,
-                self.config.n_train,
-                self.config.flops_per_step,
+                config, self.params, config.n_train, config.flops_per_step
             )
-            self.net.set_schedule(self.config, self.params["warmup_fraction"])
+            self.net.set_schedule(self.config)
         ignored = [name for name in changed if name not in SCHEDULE_PARAMS]
         if ignored:
             listed = ", ".join(f"{name}={params[name]!r}" for name in ignored)
@@ -175,9 +162,9 @@ class FitState:
         torch.manual_seed(self.seeds.seed("call", n_before))
         X_std = self.standardize(X)
         X_train, X_valid, batch_size = X_std, None, None
-        if hold_out and self.params["early_stopping"]:
+        if hold_out and self.config.early_stopping:
             order = self.seeds.rng("split").permutation(len(X_std))
-            n_held = n_valid(self.params, len(X_std))
+            n_held = n_valid(self.config, len(X_std))
             X_train, X_valid = X_std[order[n_held:]], X_std[order[:n_held]]
         if world.active:
             rng = self.seeds.rng("shard", n_before)
@@ -259,8 +246,10 @@ class FitState:
     @classmethod
     def from_state_dict(cls, state, *, callbacks=()):
         """The state :meth:`state_dict` described, with an identical net."""
-        config, seeds = state["config"], Seeds(int(state["seeds"]))
         params = dict(state["params"])
+        # 0.3's configs kept the training recipe in the parameters only
+        config = replace(state["config"], **training_fields(params))
+        seeds = Seeds(int(state["seeds"]))
         device = state["net"]["device"]
         if device.startswith("cuda") and not torch.cuda.is_available():
             warn(
@@ -279,7 +268,7 @@ class FitState:
                 module,
                 seeds,
                 device,
-                options=_options(params),
+                verbose=params["verbose"],
                 callbacks=callbacks,
             )
         net.load_portable_state(state["net"])
@@ -401,9 +390,9 @@ def state_from_0_2(estimator_state, param_names):
     return state
 
 
-def n_valid(params, n_samples):
+def n_valid(config, n_samples):
     """Rows held out for early stopping."""
-    n_held = int(round(params["validation_fraction"] * n_samples))
+    n_held = int(round(config.validation_fraction * n_samples))
     return min(max(1, n_held), n_samples - 1)
 
 
@@ -444,10 +433,6 @@ def _custom_encoder(params):
     """The user's encoder module, or ``None`` for a built-in encoder."""
     encoder = params["encoder"]
     return encoder if isinstance(encoder, torch.nn.Module) else None
-
-
-def _options(params):
-    return {name: params[name] for name in TRAINING_OPTIONS}
 
 
 def _stored(params):

@@ -60,7 +60,7 @@ __all__ = [
 N_DIAGNOSTIC_ROWS = 256
 
 
-def make_net(config, module, seeds, device, *, options, callbacks=(), rank=0):
+def make_net(config, module, seeds, device, *, verbose=0, callbacks=(), rank=0):
     """The initialised :class:`JEPANet` that trains ``module`` as ``config`` says.
 
     Parameters
@@ -70,10 +70,9 @@ def make_net(config, module, seeds, device, *, options, callbacks=(), rank=0):
     module : JEPAModule
     seeds : Seeds
     device : str or torch.device
-    options : dict
-        The estimator's training options: ``loss``, ``weight_decay``,
-        ``warmup_fraction``, ``grad_clip``, ``early_stopping``,
-        ``n_iter_no_change``, ``tol``, ``bf16``, ``verbose``.
+        Its recipe fields (``loss``, ``weight_decay``, ``warmup_fraction``,
+        ``grad_clip``, early stopping, ``bf16``) configure the net.
+    verbose : int, default=0
     callbacks : sequence of skorch callbacks
         Appended after the built-in ones.
     rank : int, default=0
@@ -81,14 +80,14 @@ def make_net(config, module, seeds, device, *, options, callbacks=(), rank=0):
         masks its shard with its own streams (rank 0 with the streams of a
         single-process fit), and only rank 0 prints.
     """
-    verbose = options["verbose"] if rank == 0 else 0
+    verbose = verbose if rank == 0 else 0
     key = () if rank == 0 else (rank,)
     net = JEPANet(
         module=module,
-        criterion=JEPALoss(options["loss"]),
+        criterion=JEPALoss(config.loss),
         optimizer=torch.optim.AdamW,
         lr=config.learning_rate,
-        optimizer__weight_decay=options["weight_decay"],
+        optimizer__weight_decay=config.weight_decay,
         **fused_adamw_kwargs(device),
         max_epochs=config.max_iter,
         batch_size=config.batch_size,
@@ -103,9 +102,9 @@ def make_net(config, module, seeds, device, *, options, callbacks=(), rank=0):
         iterator_valid__collate_fn=collator(config, seeds.seed("valid_masks")),
         # the same validation masks every epoch: comparable validation losses
         iterator_valid__replay=True,
-        callbacks=_callbacks(config, seeds, {**options, "verbose": verbose}, callbacks),
+        callbacks=_callbacks(config, seeds, verbose, callbacks),
         device=device,
-        autocast_bf16=options["bf16"],
+        autocast_bf16=config.bf16,
         verbose=verbose,
         # PrintLog formats a table every epoch even when it prints nothing
         callbacks__print_log=PlainPrintLog() if verbose else None,
@@ -129,10 +128,9 @@ def diagnostic_rows(X, seed, n_rows=N_DIAGNOSTIC_ROWS):
     return X[np.sort(order)]
 
 
-def _callbacks(config, seeds, options, extra):
-    verbose = options["verbose"]
+def _callbacks(config, seeds, verbose, extra):
     callbacks = [
-        ("lr_schedule", LearningRateSchedule(config, options["warmup_fraction"])),
+        ("lr_schedule", LearningRateSchedule(config)),
         ("ema", EMAUpdate(config)),
         (
             "diagnostics",
@@ -144,12 +142,12 @@ def _callbacks(config, seeds, options, extra):
             ),
         ),
     ]
-    if options["grad_clip"] is not None:
-        callbacks.append(("grad_clip", GradientNormClipping(options["grad_clip"])))
-    if options["early_stopping"]:
+    if config.grad_clip is not None:
+        callbacks.append(("grad_clip", GradientNormClipping(config.grad_clip)))
+    if config.early_stopping:
         stopper = StopWhenNoImprovement(
-            patience=options["n_iter_no_change"],
-            threshold=options["tol"],
+            patience=config.n_iter_no_change,
+            threshold=config.tol,
             threshold_mode="abs",
             load_best=True,
             sink=print if verbose else noop,
@@ -335,13 +333,13 @@ class JEPANet(NeuralNet):
             self.module_.eval()
         return self.interrupted_
 
-    def set_schedule(self, config, warmup_fraction):
+    def set_schedule(self, config):
         """Use the learning rate, epochs and EMA ramp of ``config`` from the
         next training call on (a continued fit whose parameters changed)."""
         self.lr = config.learning_rate
         self.max_epochs = config.max_iter
         callbacks = dict(self.callbacks_)
-        callbacks["lr_schedule"].configure(config, warmup_fraction)
+        callbacks["lr_schedule"].configure(config)
         callbacks["ema"].configure(config)
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
@@ -535,13 +533,13 @@ class _StepSchedule(Callback):
 class LearningRateSchedule(_StepSchedule):
     """Linear warmup then cosine decay of the learning rate, per step."""
 
-    def __init__(self, config, warmup_fraction):
+    def __init__(self, config):
         super().__init__(config.total_steps)
-        self.configure(config, warmup_fraction)
+        self.configure(config)
 
-    def configure(self, config, warmup_fraction):
+    def configure(self, config):
         self.total_steps = config.total_steps
-        warmup_steps = int(warmup_fraction * config.total_steps)
+        warmup_steps = int(config.warmup_fraction * config.total_steps)
         self.factor = WarmupCosine(config.total_steps, warmup_steps)
 
     def on_batch_begin(self, net, training=False, **kwargs):

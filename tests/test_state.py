@@ -86,9 +86,9 @@ def test_update_applies_schedule_changes_and_warns_about_the_rest(rows):
 
 
 def test_early_stopping_holds_out_a_share_of_the_rows(rows):
-    params = _params(early_stopping={"validation_fraction": 0.25})
-    assert n_valid(params, 200) == 50
     state = _start(rows, early_stopping={"validation_fraction": 0.25})
+    assert state.config.early_stopping and state.config.validation_fraction == 0.25
+    assert n_valid(state.config, 200) == 50
     assert state.config.n_train == 150
     state.train(rows, world=WORLD)
     assert "valid_loss" in state.net.history[-1]
