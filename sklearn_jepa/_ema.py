@@ -4,7 +4,7 @@ import math
 
 import torch
 
-__all__ = ["momentum_at", "update_momentum"]
+__all__ = ["cosine_ramp", "momentum_at", "update_momentum"]
 
 
 @torch.no_grad()
@@ -27,16 +27,24 @@ def update_momentum(target, online, momentum):
         target_buffer.copy_(online_buffer)
 
 
-def momentum_at(step, total_steps, start, end):
-    """Cosine ramp of the EMA momentum from ``start`` to ``end``.
+def cosine_ramp(step, total_steps, start, end):
+    """The one cosine ramp of the package: from ``start`` at step 0 to
+    ``end`` at ``total_steps`` (the EMA momentum rises on it, the learning
+    rate decays on it after its warmup).
 
     Steps past ``total_steps`` (e.g. more ``partial_fit`` calls) keep ``end``.
 
     Examples
     --------
-    >>> from sklearn_jepa._ema import momentum_at
-    >>> momentum_at(0, 100, 0.996, 1.0), momentum_at(100, 100, 0.996, 1.0)
+    >>> from sklearn_jepa._ema import cosine_ramp
+    >>> cosine_ramp(0, 100, 0.996, 1.0), cosine_ramp(100, 100, 0.996, 1.0)
     (0.996, 1.0)
+    >>> cosine_ramp(50, 100, 1.0, 0.0)
+    0.5
     """
     progress = min(step / max(total_steps, 1), 1.0)
     return end - (end - start) * (math.cos(math.pi * progress) + 1) / 2
+
+
+# the EMA momentum's schedule
+momentum_at = cosine_ramp

@@ -5,8 +5,7 @@ import copy
 import torch
 from torch import nn
 
-from ._inference import pool
-from ._readout import block_stats
+from ._inference import read_out, reads_layers
 
 __all__ = ["JEPAEncoder"]
 
@@ -63,15 +62,9 @@ class JEPAEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = ((x.to(torch.float64) - self.mean) / self.scale).to(torch.float32)
-        if self.pooling == "blocks":
-            z = block_stats(self.encoder.layers(x, None), self.biases)
-        elif self.pooling == "layers":
-            z = torch.cat(self.encoder.layers(x, None), dim=1)
-        else:
-            z = self.encoder(x, None)
-        if z.dim() == 3:
-            z = pool(z, self.pooling)
-        z = z.to(torch.float64)
+        encode = self.encoder.layers if reads_layers(self.pooling) else self.encoder
+        biases = self.biases if self.pooling == "blocks" else None
+        z = read_out(encode(x, None), self.pooling, biases).to(torch.float64)
         if self.has_projection:
             z = (z - self.projection_mean) @ self.components.T
         return z

@@ -50,19 +50,34 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     if n_rows < batch_size:
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
     # pooled over each series' own steps: its end padding does not count
-    layers = pooling in ("blocks", "layers")
-    z, valid = net.module_.encode(xb.to(net.device), layers=layers)
+    z, valid = net.module_.encode(xb.to(net.device), layers=reads_layers(pooling))
     valid = None if valid is None else valid[:n_rows]
+    z = [h[:n_rows] for h in z] if reads_layers(pooling) else z[:n_rows]
+    biases = None if biases is None else torch.from_numpy(biases)
+    return read_out(z, pooling, biases, valid).cpu().numpy()
+
+
+def reads_layers(pooling):
+    """Whether ``pooling`` reads every layer of the encoder, not its output."""
+    return pooling in ("blocks", "layers")
+
+
+def read_out(z, pooling, biases=None, valid=None):
+    """The one read-out of ``transform`` and :class:`JEPAEncoder`: the
+    encoder's output ``z`` (or its list of layers, :func:`reads_layers`) as
+    one float32 vector per row.
+
+    ``"layers"`` concatenates the layers (the MLP); ``"blocks"`` takes each
+    layer's max, mean and PPV against ``biases`` (the conv encoder,
+    :func:`sklearn_jepa._readout.block_stats`); token embeddings are pooled
+    (:func:`pool`) over the ``valid`` tokens when given.
+    """
     if pooling == "layers":
-        return torch.cat([h[:n_rows].float() for h in z], dim=1).cpu().numpy()
+        return torch.cat([h.float() for h in z], dim=1)
     if pooling == "blocks":
-        layers = [h[:n_rows].float() for h in z]
-        z = block_stats(layers, torch.from_numpy(biases), valid)
-        return z.cpu().numpy()
-    z = z[:n_rows].float()
-    if z.dim() == 3:
-        z = pool(z, pooling, valid)
-    return z.cpu().numpy()
+        return block_stats([h.float() for h in z], biases, valid)
+    z = z.float()
+    return pool(z, pooling, valid) if z.dim() == 3 else z
 
 
 def pool(z, pooling, valid=None):

@@ -31,7 +31,7 @@ from skorch.history import History
 from skorch.utils import noop
 
 from ._diagnostics import embedding_stats
-from ._ema import momentum_at, update_momentum
+from ._ema import cosine_ramp, momentum_at, update_momentum
 from ._inference import embed
 from ._losses import JEPALoss
 from ._masks import MaskCollator, MissingTokens
@@ -486,9 +486,8 @@ class WarmupCosine:
     def __call__(self, step):
         if step < self.warmup_steps:
             return (step + 1) / self.warmup_steps
-        span = max(self.total_steps - self.warmup_steps, 1)
-        progress = min((step - self.warmup_steps) / span, 1.0)
-        return self.final + (1 - self.final) * (1 + math.cos(math.pi * progress)) / 2
+        span = self.total_steps - self.warmup_steps
+        return cosine_ramp(step - self.warmup_steps, span, 1.0, self.final)
 
 
 class _StepSchedule(Callback):
