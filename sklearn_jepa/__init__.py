@@ -11,19 +11,19 @@ from ._losses import JEPALoss
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._persistence import load, save
 from ._version import __version__ as __version__
-from ._warnings import InconsistentVersionWarning
+from ._warnings import ModelVersionWarning
 
 __all__ = [
     "CollapseWarning",
     "ConvPredictor",
     "DilatedConvEncoder",
     "FeatureMask",
-    "InconsistentVersionWarning",
     "JEPAEncoder",
     "JEPALoss",
     "JEPATransformer",
     "MLPEncoder",
     "MLPPredictor",
+    "ModelVersionWarning",
     "MultiBlockMask",
     "SpanMask",
     "TrainingDisplay",
@@ -33,3 +33,19 @@ __all__ = [
     "save",
     "transform_dask",
 ]
+
+
+def __getattr__(name):
+    # 0.3's name, the same as scikit-learn's warning class: until 0.5
+    if name == "InconsistentVersionWarning":
+        import warnings
+
+        warnings.warn(
+            "sklearn_jepa.InconsistentVersionWarning was renamed "
+            "ModelVersionWarning in 0.4 (scikit-learn has a class of the old "
+            "name); the old name will be removed in 0.5.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return ModelVersionWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

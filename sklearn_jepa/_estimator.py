@@ -29,7 +29,7 @@ from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threa
 from ._state import FitState, check_distributed, state_from_0_2
 from ._validation import check_numeric_columns, check_observed
 from ._version import __version__
-from ._warnings import InconsistentVersionWarning, warn
+from ._warnings import ModelVersionWarning, warn
 
 __all__ = ["JEPATransformer"]
 
@@ -733,7 +733,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         super().__setstate__(from_0_3(state))
         if version is not None and version != __version__:
             warn(
-                InconsistentVersionWarning(
+                ModelVersionWarning(
                     component="sklearn-jepa", original=version, current=__version__
                 )
             )

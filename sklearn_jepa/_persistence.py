@@ -23,9 +23,9 @@ from ._estimator import JEPATransformer
 from ._masks import MASKING_STRATEGIES
 from ._seeds import Seeds
 from ._version import __version__
-from ._warnings import InconsistentVersionWarning, warn
+from ._warnings import ModelVersionWarning, warn
 
-__all__ = ["InconsistentVersionWarning", "load", "save"]
+__all__ = ["ModelVersionWarning", "load", "save"]
 
 FORMAT = "sklearn-jepa"
 # 2: the fit state under "_state" (0.3); 1: the net under "net_" (0.2)
@@ -83,7 +83,7 @@ def load(path):
 
     ``torch.load(weights_only=True)`` accepts only strings, numbers and
     tensors, so no code in the file runs. A file from another sklearn-jepa
-    or torch version warns with :class:`InconsistentVersionWarning`.
+    or torch version warns with :class:`ModelVersionWarning`.
 
     Parameters
     ----------
@@ -126,7 +126,7 @@ def _warn_versions(saved):
     for component in ("torch",):
         if saved.get(component) != current[component]:
             warn(
-                InconsistentVersionWarning(
+                ModelVersionWarning(
                     component=component.replace("_", "-"),
                     original=saved.get(component),
                     current=current[component],

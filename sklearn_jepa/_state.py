@@ -21,6 +21,7 @@ import torch
 
 from ._budget import step_flops
 from ._build import build_module
+from ._callbacks import diagnostic_rows
 from ._config import default_masking, resolve_config, training_fields, with_schedule
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
@@ -30,7 +31,7 @@ from ._projection import fit_projection
 from ._readout import fit_biases
 from ._runtime import forked_rng
 from ._seeds import Seeds
-from ._training import collator, diagnostic_rows, make_net
+from ._training import collator, make_net
 from ._warnings import warn
 
 __all__ = ["FitState", "check_distributed", "state_from_0_2"]
@@ -240,7 +241,7 @@ class FitState:
             "projection": self.projection,
             "n_components": self.n_components,
             "biases": self.biases,
-            "net": self.net.portable_state(),
+            "net": self.net.state_dict(),
         }
 
     @classmethod
@@ -271,7 +272,7 @@ class FitState:
                 verbose=params["verbose"],
                 callbacks=callbacks,
             )
-        net.load_portable_state(state["net"])
+        net.load_state_dict(state["net"])
         return cls(
             config,
             seeds,

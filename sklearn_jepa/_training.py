@@ -2,9 +2,10 @@
 
 skorch owns the loop, history, callbacks, progress display and devices; this
 module overrides single links of its chain (dataset, optimizer, loss) and adds
-the callbacks that JEPA needs: the learning-rate schedule, the EMA update of
-the target encoder and the collapse diagnostics, each holding its own state.
-:func:`make_net` builds the net a configuration describes.
+the callbacks that JEPA needs (``_callbacks``: the learning-rate schedule,
+the EMA update of the target encoder and the collapse diagnostics, each
+holding its own state). :func:`make_net` builds the net a configuration
+describes.
 
 skorch internals relied on (one each, tested in ``tests/test_training.py``
 against the supported range in ``pyproject.toml``): ``NeuralNet._set_training``
@@ -13,26 +14,13 @@ against the supported range in ``pyproject.toml``): ``NeuralNet._set_training``
 """
 
 import math
-import re
-import sys
 
-import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import (
-    Callback,
-    EarlyStopping,
-    GradientNormClipping,
-    PrintLog,
-    ProgressBar,
-)
 from skorch.helper import predefined_split
 from skorch.history import History
-from skorch.utils import noop
 
-from ._diagnostics import embedding_stats
-from ._ema import cosine_ramp, momentum_at, update_momentum
-from ._inference import embed
+from ._callbacks import PlainPrintLog, StopWhenNoImprovement, built_in_callbacks
 from ._losses import JEPALoss
 from ._masks import MaskCollator, MissingTokens
 from ._portable import (
@@ -48,16 +36,10 @@ from ._portable import (
 __all__ = [
     "BatchLoader",
     "JEPANet",
-    "PlainPrintLog",
     "adamw_groups",
-    "diagnostic_rows",
     "fused_adamw_kwargs",
     "make_net",
 ]
-
-# rows whose embeddings the diagnostics follow: enough for a stable effective
-# rank, one small SVD
-N_DIAGNOSTIC_ROWS = 256
 
 
 def make_net(config, module, seeds, device, *, verbose=0, callbacks=(), rank=0):
@@ -102,7 +84,7 @@ def make_net(config, module, seeds, device, *, verbose=0, callbacks=(), rank=0):
         iterator_valid__collate_fn=collator(config, seeds.seed("valid_masks")),
         # the same validation masks every epoch: comparable validation losses
         iterator_valid__replay=True,
-        callbacks=_callbacks(config, seeds, verbose, callbacks),
+        callbacks=built_in_callbacks(config, seeds, verbose, callbacks),
         device=device,
         autocast_bf16=config.bf16,
         verbose=verbose,
@@ -118,77 +100,6 @@ def collator(config, seed, masking=None):
     return MaskCollator(masking or config.masking, config.grid, seed, missing)
 
 
-def diagnostic_rows(X, seed, n_rows=N_DIAGNOSTIC_ROWS):
-    """The rows of ``X`` whose embeddings the diagnostics follow.
-
-    Drawn afresh from each training call's ``X`` (the same rows for the same
-    ``X``), so no fitted object keeps training rows.
-    """
-    order = np.random.RandomState(seed).permutation(len(X))[:n_rows]
-    return X[np.sort(order)]
-
-
-def _callbacks(config, seeds, verbose, extra):
-    callbacks = [
-        ("lr_schedule", LearningRateSchedule(config)),
-        ("ema", EMAUpdate(config)),
-        (
-            "diagnostics",
-            # about 50 records per fit, whatever the number of epochs
-            Diagnostics(
-                pooling=config.embedding_pooling,
-                seed=seeds.seed("sample"),
-                every=-(-config.max_iter // 50),
-            ),
-        ),
-    ]
-    if config.grad_clip is not None:
-        callbacks.append(("grad_clip", GradientNormClipping(config.grad_clip)))
-    if config.early_stopping:
-        stopper = StopWhenNoImprovement(
-            patience=config.n_iter_no_change,
-            threshold=config.tol,
-            threshold_mode="abs",
-            load_best=True,
-            sink=print if verbose else noop,
-        )
-        callbacks.append(("early_stopping", stopper))
-    # a progress bar redraws with carriage returns: only on a terminal
-    if verbose >= 2 or (
-        verbose == 1 and config.steps_per_epoch >= 50 and sys.stderr.isatty()
-    ):
-        callbacks.append(("progress", ProgressBar()))
-    for index, callback in enumerate(extra):
-        callbacks.append((f"user_{index}", callback))
-    return callbacks
-
-
-class StopWhenNoImprovement(EarlyStopping):
-    """skorch's ``EarlyStopping`` that says whether it ended the training.
-
-    skorch stops a fit by raising ``KeyboardInterrupt``, as a user's Ctrl-C
-    does; ``stopped_`` tells the two apart without reading its counters. A
-    training call without a validation set (``partial_fit``) is not judged
-    (skorch's own callback raises a ``KeyError`` there).
-    """
-
-    def on_train_begin(self, net, **kwargs):
-        self.stopped_ = False
-        return super().on_train_begin(net, **kwargs)
-
-    def on_epoch_end(self, net, **kwargs):
-        if self.monitor not in net.history[-1]:
-            return None
-        try:
-            return super().on_epoch_end(net, **kwargs)
-        except KeyboardInterrupt:
-            self.stopped_ = True
-            raise
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def fused_adamw_kwargs(device):
     """``{"optimizer__fused": True}`` where torch has a fused AdamW for ``device``.
 
@@ -201,24 +112,6 @@ def fused_adamw_kwargs(device):
     if kind == "cuda" or (kind == "cpu" and torch.__version__ >= (2, 4)):
         return {"optimizer__fused": True}
     return {}
-
-
-class PlainPrintLog(PrintLog):
-    """skorch's epoch table, without colour codes unless it prints to a terminal.
-
-    Colour codes turn a redirected log (a file, CI, a notebook's captured
-    output) into escape-sequence noise.
-    """
-
-    def format_row(self, row, key, color):
-        text = super().format_row(row, key, color)
-        if isinstance(text, str) and not _is_terminal(self.sink):
-            return _ANSI.sub("", text)
-        return text
-
-
-def _is_terminal(sink):
-    return sink is print and sys.stdout.isatty()
 
 
 class ArrayDataset(torch.utils.data.Dataset):
@@ -294,7 +187,7 @@ class JEPANet(NeuralNet):
     """skorch net whose module returns ``(prediction, target, weight)``.
 
     Beyond skorch's own interface the net gives and takes its portable state
-    (:meth:`portable_state`, :meth:`load_portable_state`), so that no other
+    (:meth:`state_dict`, :meth:`load_state_dict`), so that no other
     module names skorch's iterators or callbacks, and trains for a number of
     epochs on given rows (:meth:`train_epochs`).
 
@@ -357,7 +250,7 @@ class JEPANet(NeuralNet):
 
     # -- portable state ----------------------------------------------------
 
-    def portable_state(self):
+    def state_dict(self):
         """Everything trained that is not rebuilt from the configuration, as
         plain data (``_portable``): weights, optimizer moments, history, the
         shuffling and mask generators, and each stateful callback's
@@ -381,8 +274,8 @@ class JEPANet(NeuralNet):
             "interrupted": bool(getattr(self, "interrupted_", False)),
         }
 
-    def load_portable_state(self, state):
-        """Restore what :meth:`portable_state` gave (of a net built alike)."""
+    def load_state_dict(self, state):
+        """Restore what :meth:`state_dict` gave (of a net built alike)."""
         self.module_.load_state_dict(tensors_from_arrays(state["module"]))
         self.module_.eval()
         self.optimizer_.load_state_dict(optimizer_from_plain(state["optimizer"]))
@@ -473,153 +366,3 @@ def adamw_groups(named_parameters):
 
 def _predefined(X_valid):
     return predefined_split(ArrayDataset(X_valid))
-
-
-class WarmupCosine:
-    """Learning-rate factor: linear warmup, then cosine decay to ``final``."""
-
-    def __init__(self, total_steps, warmup_steps, final=0.01):
-        self.total_steps = total_steps
-        self.warmup_steps = warmup_steps
-        self.final = final
-
-    def __call__(self, step):
-        if step < self.warmup_steps:
-            return (step + 1) / self.warmup_steps
-        span = self.total_steps - self.warmup_steps
-        return cosine_ramp(step - self.warmup_steps, span, 1.0, self.final)
-
-
-class _StepSchedule(Callback):
-    """A per-optimizer-step schedule that runs in segments of ``total_steps``.
-
-    The step counter and the segment start are the callback's state
-    (:meth:`state_dict`), so ``partial_fit``, ``warm_start`` and a reloaded
-    model continue a segment; once a segment is complete the next training
-    call starts a new one (a warm restart: warmup and cosine again, momentum
-    ramped again). Without restarts, training past the end would run at the
-    final learning rate with the target encoder frozen at momentum 1, and
-    learn nothing.
-    """
-
-    def __init__(self, total_steps):
-        self.total_steps = total_steps
-        self.step_ = 0
-        self.segment_start_ = None
-
-    def on_train_begin(self, net, **kwargs):
-        if self.segment_start_ is None or (
-            self.step_ - self.segment_start_ >= self.total_steps
-        ):
-            self.segment_start_ = self.step_
-
-    @property
-    def local_step(self):
-        return self.step_ - self.segment_start_
-
-    def on_batch_end(self, net, training=False, **kwargs):
-        if training:
-            self.step_ += 1
-
-    def state_dict(self):
-        return {"step": int(self.step_), "segment_start": self.segment_start_}
-
-    def load_state_dict(self, state):
-        self.step_ = int(state["step"])
-        self.segment_start_ = state["segment_start"]
-
-
-class LearningRateSchedule(_StepSchedule):
-    """Linear warmup then cosine decay of the learning rate, per step."""
-
-    def __init__(self, config):
-        super().__init__(config.total_steps)
-        self.configure(config)
-
-    def configure(self, config):
-        self.total_steps = config.total_steps
-        warmup_steps = int(config.warmup_fraction * config.total_steps)
-        self.factor = WarmupCosine(config.total_steps, warmup_steps)
-
-    def on_batch_begin(self, net, training=False, **kwargs):
-        if training:
-            factor = self.factor(self.local_step)
-            for group in net.optimizer_.param_groups:
-                group["lr"] = net.lr * factor
-
-
-class EMAUpdate(_StepSchedule):
-    """The target encoder's EMA update after every optimizer step, with the
-    momentum ramped from ``start`` to ``end`` over a segment (cosine)."""
-
-    def __init__(self, config):
-        super().__init__(config.total_steps)
-        self.configure(config)
-
-    def configure(self, config):
-        self.total_steps = config.total_steps
-        self.momentum = config.ema_momentum
-
-    def on_batch_end(self, net, training=False, **kwargs):
-        if training:
-            start, end = self.momentum
-            m = momentum_at(self.local_step, self.total_steps, start, end)
-            update_momentum(net.module_.target_encoder, net.module_.encoder, m)
-        super().on_batch_end(net, training=training, **kwargs)
-
-
-class Diagnostics(Callback):
-    """Record collapse diagnostics of a fixed sample's embeddings.
-
-    The sample (:func:`diagnostic_rows`) is drawn from each training call's
-    rows at its start and released at its end: no training row outlives
-    the call, in memory or in a saved model.
-
-    Parameters
-    ----------
-    pooling : {"mean", "max", "flatten"} or None
-        How token embeddings become one vector.
-    seed : int
-        Which rows to follow.
-    every : int, default=1
-        Record every ``every`` epochs, and always after the last epoch of a
-        training call. On tiny data an epoch is one optimizer step, and the
-        diagnostics would cost as much as the training.
-    """
-
-    def __init__(self, pooling, seed, every=1):
-        self.pooling = pooling
-        self.seed = seed
-        self.every = every
-
-    def on_train_begin(self, net, X=None, **kwargs):
-        self.sample_ = None if X is None else diagnostic_rows(X, self.seed)
-
-    def on_epoch_end(self, net, **kwargs):
-        if (len(net.history) - 1) % self.every == 0:
-            self._record(net)
-
-    def on_train_end(self, net, **kwargs):
-        try:
-            if len(net.history) and "effective_rank" not in net.history[-1]:
-                self._record(net)
-        finally:
-            self.sample_ = None
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("sample_", None)
-        return state
-
-    def _record(self, net):
-        sample = getattr(self, "sample_", None)
-        if sample is None:
-            return
-        Z = embed(net, sample, len(sample), self.pooling)
-        if not np.all(np.isfinite(Z)):
-            raise FloatingPointError(
-                f"The embeddings became non-finite in epoch {len(net.history)}; "
-                f"the learning rate ({net.lr}) is probably too high."
-            )
-        for key, value in embedding_stats(Z).items():
-            net.history.record(key, value)

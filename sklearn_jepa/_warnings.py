@@ -16,7 +16,7 @@ import warnings
 import sklearn
 import skorch
 
-__all__ = ["InconsistentVersionWarning", "user_stacklevel", "warn"]
+__all__ = ["ModelVersionWarning", "user_stacklevel", "warn"]
 
 _LIBRARY_DIRS = tuple(
     os.path.dirname(os.path.abspath(module.__file__)) + os.sep
@@ -50,10 +50,12 @@ def warn(message, category=None):
     warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
-class InconsistentVersionWarning(UserWarning):
+class ModelVersionWarning(UserWarning):
     """A model saved by another version of sklearn-jepa or torch was loaded.
 
-    As scikit-learn's warning of the same name: the model may load and work,
+    As scikit-learn's ``InconsistentVersionWarning`` (0.3's name of this
+    class, until 0.5 under ``sklearn_jepa.InconsistentVersionWarning``): the
+    model may load and work,
     or silently behave differently; refit it with the installed versions when
     you can.
     """

@@ -14,7 +14,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from sklearn_jepa import InconsistentVersionWarning, JEPATransformer, load, save
+from sklearn_jepa import JEPATransformer, ModelVersionWarning, load, save
 
 KINDS = {
     "table": dict(),
@@ -93,13 +93,13 @@ def test_files_from_other_versions_warn(fitted_kind, tmp_path):
         '"torch": "', '"torch": "1.0-other-'
     )
     torch.save(payload, path)
-    with pytest.warns(InconsistentVersionWarning, match="saved with torch 1.0-other"):
+    with pytest.warns(ModelVersionWarning, match="saved with torch 1.0-other"):
         loaded = load(path)
     assert_array_equal(loaded.transform(X), jepa.transform(X))
     state = jepa.__getstate__()
     state["_sklearn_jepa_version"] = "0.0.1"
     twin = JEPATransformer.__new__(JEPATransformer)
-    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.0.1"):
+    with pytest.warns(ModelVersionWarning, match="sklearn-jepa 0.0.1"):
         twin.__setstate__(state)
 
 
@@ -165,9 +165,9 @@ def test_models_saved_by_0_2_load_transform_and_train(digits):
     # hidden_size=16, max_iter=2, random_state=0) fitted on load_digits
     X, _ = digits
     expected = np.load(DATA / "jepa_0_2_transform.npy")
-    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.2.0"):
+    with pytest.warns(ModelVersionWarning, match="sklearn-jepa 0.2.0"):
         from_file = load(DATA / "jepa_0_2.pt")
-    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.2.0"):
+    with pytest.warns(ModelVersionWarning, match="sklearn-jepa 0.2.0"):
         with open(DATA / "jepa_0_2.pkl", "rb") as f:
             from_pickle = pickle.load(f)
     for jepa in (from_file, from_pickle):
@@ -185,7 +185,7 @@ def test_an_03_pickle_loads_with_its_parameters_in_the_new_form(digits):
     # mask_ratio=0.3, weight_decay=0.1, early_stopping=True,
     # n_iter_no_change=3, random_state=0).fit(X[:200])
     X, _ = digits
-    with pytest.warns(InconsistentVersionWarning, match="sklearn-jepa 0.3.0"):
+    with pytest.warns(ModelVersionWarning, match="sklearn-jepa 0.3.0"):
         with open(DATA / "jepa_0_3.pkl", "rb") as f:
             jepa = pickle.load(f)
     assert_allclose(

@@ -1,11 +1,9 @@
-"""Training engine (sklearn_jepa._training): schedules, early stopping, faults, logs."""
-
-import warnings
+"""Training engine (sklearn_jepa._training): the net, its data loader,
+continued training, faults and logs."""
 
 import numpy as np
 import pytest
 import torch
-from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
 from sklearn_jepa import (
@@ -13,85 +11,7 @@ from sklearn_jepa import (
     JEPATransformer,
 )
 from sklearn_jepa._masks import MaskCollator
-from sklearn_jepa._training import (
-    ArrayDataset,
-    BatchLoader,
-    StopWhenNoImprovement,
-    WarmupCosine,
-)
-
-
-def test_warmup_cosine_shape():
-    schedule = WarmupCosine(total_steps=100, warmup_steps=10, final=0.01)
-    factors = np.array([schedule(step) for step in range(120)])
-    assert_allclose(factors[:10], np.arange(1, 11) / 10)
-    assert factors[10] == pytest.approx(1.0)
-    assert np.all(np.diff(factors[10:100]) <= 0)
-    assert_allclose(factors[100:], 0.01)
-
-
-def test_lr_follows_schedule_and_no_decay_on_1d_params(fast, X):
-    jepa = JEPATransformer(
-        **fast,
-        learning_rate=2e-3,
-        optimizer_params={"warmup_fraction": 0.25},
-        random_state=0,
-    )
-    jepa.fit(X)
-    groups = jepa.net_.optimizer_.param_groups
-    assert all(p.ndim > 1 for p in groups[0]["params"])
-    assert all(p.ndim <= 1 for p in groups[1]["params"])
-    assert groups[0]["weight_decay"] == 0.05
-    assert groups[1]["weight_decay"] == 0.0
-    # last step of the cosine: the lr decayed close to its 1% floor
-    steps = 4 * 10
-    expected = 2e-3 * WarmupCosine(steps, 10)(steps - 1)
-    assert groups[0]["lr"] == pytest.approx(expected)
-
-
-def test_history_records_losses_and_diagnostics(fast, X):
-    jepa = JEPATransformer(**fast, random_state=0).fit(X)
-    assert len(jepa.history_) == jepa.n_iter_ == 4
-    for key in (
-        "train_loss",
-        "effective_rank",
-        "std_min",
-        "std_median",
-        "dead_fraction",
-        "dur",
-    ):
-        values = jepa.history_[:, key]
-        assert len(values) == 4 and np.all(np.isfinite(values))
-    assert jepa.loss_curve_ == list(jepa.history_[:, "train_loss"])
-    # of the MLP's last layer (hidden_size wide; n_components projects later)
-    assert 1.0 <= jepa.history_[-1, "effective_rank"] <= fast["hidden_size"]
-    assert 0.0 <= jepa.history_[-1, "dead_fraction"] <= 1.0
-
-
-def test_early_stopping_stops_and_restores_best(fast, X):
-    jepa = JEPATransformer(
-        **{**fast, "max_iter": 200},
-        # nothing improves by 0.5: stops after the patience
-        early_stopping={"n_iter_no_change": 3, "tol": 0.5},
-        random_state=0,
-    ).fit(X)
-    valid = jepa.history_[:, "valid_loss"]
-    assert jepa.n_iter_ == 4
-    assert jepa.best_loss_ == pytest.approx(min(valid))
-    assert not jepa.net_.interrupted_
-
-
-def test_validation_loss_uses_fixed_masks(fast, X):
-    # With lr ~ 0 the weights do not move, so a validation set with fixed
-    # masks gives the same loss every epoch.
-    jepa = JEPATransformer(
-        **fast,
-        learning_rate=1e-12,
-        early_stopping={"n_iter_no_change": 50},
-        random_state=0,
-    ).fit(X)
-    valid = jepa.history_[:, "valid_loss"]
-    assert_allclose(valid, valid[0], rtol=1e-5)
+from sklearn_jepa._training import ArrayDataset, BatchLoader
 
 
 def test_partial_fit_carries_state(fast, X):
@@ -197,15 +117,6 @@ def test_batch_loader_covers_every_row_once_in_a_seeded_order():
     assert [float(v) for v in plain] == [6.0, 22.0, 17.0]
 
 
-def test_verbose_log_to_a_pipe_has_no_colour_codes_or_bars(fast, capsys):
-    X = np.random.RandomState(0).normal(size=(64 * 60, 4))
-    JEPATransformer(**fast, verbose=1, random_state=0).fit(X)
-    out = capsys.readouterr()
-    assert "train_loss" in out.out
-    assert "\x1b[" not in out.out + out.err
-    assert "\r" not in out.out + out.err
-
-
 def test_batch_loader_replays_masks_when_asked():
     dataset = ArrayDataset(torch.zeros(10, 6))
     collate = MaskCollator(FeatureMask(0.5), (6,), seed=0)
@@ -233,17 +144,3 @@ def test_skorch_internals_we_rely_on_are_there():
     assert "_set_training" in inspect.getsource(NeuralNet.train_step_single)
     net = NeuralNet(torch.nn.Linear(2, 2), criterion=torch.nn.MSELoss).initialize()
     assert "module" in net._modules and "criterion" in net._criteria
-
-
-def test_early_stopping_is_told_apart_from_an_interrupt(X, fast):
-    jepa = JEPATransformer(
-        **{**fast, "max_iter": 200},
-        early_stopping={"n_iter_no_change": 2, "tol": 10.0},
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        jepa.fit(X)
-    stopper = dict(jepa.net_.callbacks_)["early_stopping"]
-    assert isinstance(stopper, StopWhenNoImprovement) and stopper.stopped_
-    assert jepa.n_iter_ == 3 and not jepa.net_.interrupted_
