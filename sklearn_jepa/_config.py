@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import torch
 
 from ._budget import auto_epochs, auto_lr, auto_momentum
+from ._compat import config_fields_0_2
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._readout import N_STATS
@@ -40,14 +41,6 @@ TRAINING_FIELDS = (
     "tol",
     "bf16",
 )
-
-
-# 0.2's names of the widths (one vocabulary since 0.3: the parameters')
-_RENAMED_FIELDS = {
-    "width": "hidden_size",
-    "embedding_width": "embedding_size",
-    "predictor_width": "predictor_size",
-}
 
 
 @dataclass(frozen=True)
@@ -139,8 +132,7 @@ class JEPAConfig:
     @classmethod
     def from_fields(cls, fields):
         """A config from its fields, also under their 0.2 names."""
-        fields = {_RENAMED_FIELDS.get(name, name): v for name, v in fields.items()}
-        return cls(**fields)
+        return cls(**config_fields_0_2(fields))
 
     @property
     def n_features(self):

@@ -20,13 +20,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._collections import is_series_list, pad_series
+from ._compat import MOVED, from_0_3, state_from_0_2, translate
 from ._config import KINDS, check_params
 from ._distributed import distributed_context
 from ._export import JEPAEncoder
 from ._losses import LOSSES
-from ._parameters import MOVED, check_unknown, flatten, from_0_3, route, translate
+from ._parameters import check_unknown, flatten, route
 from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
-from ._state import FitState, check_distributed, state_from_0_2
+from ._state import FitState, check_distributed
 from ._validation import check_numeric_columns, check_observed
 from ._version import __version__
 from ._warnings import ModelVersionWarning, warn

@@ -8,30 +8,21 @@ tolerance and held-out share are an ``early_stopping`` dict. The fit itself
 reads one flat dict with a key per setting (:func:`flatten`), so the
 configuration, the fit state and saved models are the same as in 0.3.
 
-0.3's spellings (``mask_ratio=0.3``, ``n_heads=8``, ``tol=1e-3``, ...) and
-0.1's ``max_epochs`` / ``lr`` still work for one release, in the
-constructor, in ``set_params`` and in search grids, with a
-``FutureWarning`` that names the new spelling (:func:`translate`). Models
-pickled by 0.3 load with their parameters in the new form
-(:func:`from_0_3`).
+0.3's spellings still work for one release (``sklearn_jepa._compat``).
 """
 
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
-from ._warnings import warn
-
 __all__ = [
     "EARLY_STOPPING",
     "ENCODER_PARAMS",
-    "MOVED",
     "OPTIMIZER_PARAMS",
     "check_unknown",
+    "GROUPS",
     "flatten",
-    "from_0_3",
     "route",
-    "translate",
 ]
 
 _POSITIVE = Interval(Integral, 1, None, closed="left")
@@ -56,27 +47,10 @@ EARLY_STOPPING = {
     "n_iter_no_change": (10, [_POSITIVE]),
     "tol": (1e-4, [Interval(Real, 0, None, closed="left")]),
 }
-_GROUPS = {
+GROUPS = {
     "encoder_params": ENCODER_PARAMS,
     "optimizer_params": OPTIMIZER_PARAMS,
     "early_stopping": EARLY_STOPPING,
-}
-# 0.3's parameter -> (its 0.4 parameter, key inside it or None)
-MOVED = {
-    "mask_ratio": ("masking", None),
-    "patch_size": ("encoder_params", "patch_size"),
-    "predictor_size": ("encoder_params", "predictor_size"),
-    "n_heads": ("encoder_params", "n_heads"),
-    "n_registers": ("encoder_params", "n_registers"),
-    "weight_decay": ("optimizer_params", "weight_decay"),
-    "warmup_fraction": ("optimizer_params", "warmup_fraction"),
-    "grad_clip": ("optimizer_params", "grad_clip"),
-    "validation_fraction": ("early_stopping", "validation_fraction"),
-    "n_iter_no_change": ("early_stopping", "n_iter_no_change"),
-    "tol": ("early_stopping", "tol"),
-    # 0.1's names, deprecated since 0.2
-    "max_epochs": ("max_iter", None),
-    "lr": ("learning_rate", None),
 }
 
 
@@ -87,14 +61,14 @@ def flatten(params):
     group's keys are checked and their defaults filled in; ``stride`` is the
     conv encoder's ``patch_size``.
     """
-    flat = {k: v for k, v in params.items() if k not in _GROUPS}
+    flat = {k: v for k, v in params.items() if k not in GROUPS}
     masking = params["masking"]
     is_ratio = masking is not None and not callable(masking)
     flat["mask_ratio"] = masking if is_ratio else None
     flat["masking"] = None if is_ratio else masking
     early_stopping = params["early_stopping"]
     flat["early_stopping"] = isinstance(early_stopping, dict) or bool(early_stopping)
-    for group, keys in _GROUPS.items():
+    for group, keys in GROUPS.items():
         given = params[group] if isinstance(params[group], dict) else {}
         _check_keys(group, given, keys)
         flat.update(
@@ -128,7 +102,7 @@ def route(estimator, params):
     routed = {}
     for name in list(params):
         group, sep, key = name.partition("__")
-        if sep and group in _GROUPS:
+        if sep and group in GROUPS:
             current = routed.get(group, params.get(group, getattr(estimator, group)))
             merged = dict(current) if isinstance(current, dict) else {}
             if group == "early_stopping" and current is False:
@@ -142,59 +116,6 @@ def route(estimator, params):
     return params
 
 
-def translate(current, old):
-    """0.3's (and 0.1's) parameters ``old`` as 0.4 ones, updating the 0.4
-    parameters ``current`` (a dict of what is set so far), with a
-    ``FutureWarning`` per old name that gives its new spelling.
-
-    Returns the new parameters and the names that are not old parameters
-    either (an error at ``fit``, as scikit-learn validates there:
-    :func:`check_unknown`).
-    """
-    new, unknown = {}, {}
-    for name, value in old.items():
-        if name not in MOVED:
-            unknown[name] = value
-            continue
-        target, key = MOVED[name]
-        if key is None and current.get(target) is not None:
-            if name != "mask_ratio":
-                raise ValueError(f"Give {target} only, not both {target} and {name}.")
-            warn(
-                f"mask_ratio is deprecated and will be removed in 0.5, and it has "
-                f"no effect with a masking strategy ({current[target]!r}).",
-                FutureWarning,
-            )
-            continue
-        if key is None:
-            warn(
-                f"{name} is deprecated and will be removed in 0.5; use "
-                f"{target}={value!r}.",
-                FutureWarning,
-            )
-            new[target] = value
-            continue
-        group = new.get(target, current.get(target))
-        if target == "early_stopping" and not group:
-            # 0.3 ignored it (with a warning) unless early stopping was on
-            warn(
-                f"{name} is deprecated and will be removed in 0.5, and it has no "
-                f"effect without early stopping; use "
-                f"early_stopping={{{key!r}: {value!r}}} to stop early.",
-                FutureWarning,
-            )
-            continue
-        merged = dict(group) if isinstance(group, dict) else {}
-        merged[key] = value
-        warn(
-            f"{name} is deprecated and will be removed in 0.5; use "
-            f"{target}={merged!r}.",
-            FutureWarning,
-        )
-        new[target] = merged
-    return new, unknown
-
-
 def check_unknown(unknown):
     """Raise for keyword arguments that are no parameter, old or new."""
     if unknown:
@@ -203,29 +124,3 @@ def check_unknown(unknown):
             f"JEPATransformer got unexpected parameter(s) {names}; see "
             "JEPATransformer().get_params() for its parameters."
         )
-
-
-def from_0_3(state):
-    """An estimator ``__dict__`` pickled by 0.3: its parameters in 0.4's form
-    (silently: the model was saved, not written, with the old names)."""
-    old = {name: state.pop(name) for name in list(MOVED) if name in state}
-    if not old:
-        return state
-    masking, ratio = state.get("masking"), old.get("mask_ratio")
-    if masking is None and ratio is not None:
-        state["masking"] = ratio
-    for group, keys in _GROUPS.items():
-        given = {
-            key: old[name]
-            for name, (target, key) in MOVED.items()
-            if target == group and name in old and old[name] != keys[key][0]
-        }
-        if group == "early_stopping":
-            state[group] = (given or True) if state.get(group) else False
-        else:
-            state[group] = given or None
-    for name in ("max_epochs", "lr"):
-        target = MOVED[name][0]
-        if old.get(name, "deprecated") != "deprecated" and state.get(target) is None:
-            state[target] = old[name]
-    return state

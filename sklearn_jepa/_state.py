@@ -34,7 +34,7 @@ from ._seeds import Seeds
 from ._training import collator, make_net
 from ._warnings import warn
 
-__all__ = ["FitState", "check_distributed", "state_from_0_2"]
+__all__ = ["FitState", "check_distributed"]
 
 _N_PROJECTION_ROWS = 20_000
 # rows the "blocks" read-out's biases are fitted on
@@ -362,33 +362,6 @@ def check_distributed(params, X, world):
             "max_iter instead."
         )
     world.check_same_data(X)
-
-
-def state_from_0_2(estimator_state, param_names):
-    """The :meth:`FitState.state_dict` of a model pickled by sklearn-jepa 0.2,
-    popping its fitted entries from ``estimator_state`` (its ``_sample`` of
-    training rows is dropped)."""
-    net = dict(estimator_state.pop("net_"))
-    schedules = net.pop("schedules")
-    net["callbacks"] = {"lr_schedule": schedules, "ema": schedules}
-    params = {name: estimator_state[name] for name in param_names}
-    for old, new in (("max_epochs", "max_iter"), ("lr", "learning_rate")):
-        if params[old] != "deprecated" and params[new] is None:
-            params[new] = params[old]
-    config = estimator_state.pop("config_")
-    state = {
-        "config": type(config).from_fields(vars(config)),
-        "seeds": estimator_state.pop("_seeds").entropy,
-        "mean": estimator_state.pop("mean_"),
-        "scale": estimator_state.pop("scale_"),
-        "params": _stored(params),
-        "projection": estimator_state.pop("projection_"),
-        "n_components": estimator_state.pop("n_components_"),
-        "net": net,
-    }
-    for name in ("_sample", "history_", "n_iter_", "loss_curve_", "best_loss_"):
-        estimator_state.pop(name, None)
-    return state
 
 
 def n_valid(config, n_samples):

@@ -1,0 +1,96 @@
+"""Compatibility with earlier versions (sklearn_jepa._compat): 0.3's
+parameter names, 0.3 and 0.2 pickles (the pickles themselves are loaded in
+test_persistence.py)."""
+
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from sklearn_jepa import JEPATransformer
+from sklearn_jepa._compat import MOVED, config_fields_0_2, from_0_3
+from sklearn_jepa._config import JEPAConfig
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (dict(mask_ratio=(0.2, 0.4)), dict(masking=(0.2, 0.4))),
+        (dict(predictor_size=8), dict(encoder_params={"predictor_size": 8})),
+        (
+            dict(weight_decay=0.1, grad_clip=None),
+            dict(optimizer_params={"weight_decay": 0.1, "grad_clip": None}),
+        ),
+        (
+            dict(early_stopping=True, n_iter_no_change=2, tol=0.5),
+            dict(early_stopping={"n_iter_no_change": 2, "tol": 0.5}),
+        ),
+    ],
+)
+def test_03_spellings_warn_and_fit_identically(X, old, new):
+    common = dict(hidden_size=16, max_iter=3, random_state=0)
+    with pytest.warns(FutureWarning, match="deprecated and will be removed in 0.5"):
+        old_style = JEPATransformer(**common, **old)
+    assert old_style.get_params() == JEPATransformer(**common, **new).get_params()
+    new_style = JEPATransformer(**common, **new).fit(X[:200])
+    assert_array_equal(old_style.fit(X[:200]).transform(X), new_style.transform(X))
+
+
+def test_03_spellings_in_set_params_and_search_grids(X):
+    jepa = JEPATransformer(encoder_params={"n_heads": 2})
+    with pytest.warns(FutureWarning, match=r"use encoder_params=\{'n_heads': 2, "):
+        jepa.set_params(n_registers=3)
+    assert jepa.encoder_params == {"n_heads": 2, "n_registers": 3}
+    with pytest.warns(FutureWarning, match="no effect without early stopping"):
+        jepa.set_params(tol=0.1)
+    assert jepa.early_stopping is False
+    pipe = Pipeline([("jepa", JEPATransformer(hidden_size=8, max_iter=1))])
+    with pytest.warns(FutureWarning, match="use masking=0.3"):
+        GridSearchCV(pipe, {"jepa__mask_ratio": [0.3]}, cv=2).fit(X[:60])
+
+
+def test_an_03_estimator_dict_loads_in_the_new_form():
+    old = {
+        "n_components": None,
+        "mask_ratio": 0.3,
+        "masking": None,
+        "patch_size": 4,
+        "n_heads": None,
+        "predictor_size": None,
+        "n_registers": None,
+        "weight_decay": 0.05,
+        "warmup_fraction": 0.2,
+        "grad_clip": 1.0,
+        "early_stopping": True,
+        "validation_fraction": 0.1,
+        "n_iter_no_change": 3,
+        "tol": 1e-4,
+        "max_epochs": "deprecated",
+        "lr": "deprecated",
+        "max_iter": 5,
+    }
+    new = from_0_3(dict(old))
+    assert new["masking"] == 0.3 and new["encoder_params"] == {"patch_size": 4}
+    assert new["optimizer_params"] == {"warmup_fraction": 0.2}
+    assert new["early_stopping"] == {"n_iter_no_change": 3}
+    assert new["max_iter"] == 5 and "lr" not in new and "tol" not in new
+    old.update(early_stopping=False, n_iter_no_change=10, warmup_fraction=0.1)
+    new = from_0_3(old)
+    assert new["early_stopping"] is False and new["optimizer_params"] is None
+
+
+def test_every_moved_name_has_a_new_home():
+    params = JEPATransformer().get_params()
+    for old, (new, key) in MOVED.items():
+        assert old not in params and new in params, old
+        assert key is None or new in (
+            "encoder_params",
+            "optimizer_params",
+            "early_stopping",
+        )
+
+
+def test_0_2_width_names_of_a_config():
+    fields = config_fields_0_2({"width": 8, "embedding_width": 4, "kind": "table"})
+    assert fields == {"hidden_size": 8, "embedding_size": 4, "kind": "table"}
+    assert "predictor_size" in JEPAConfig.__dataclass_fields__
