@@ -26,6 +26,7 @@ exclude_patterns = [
     "results",
     "timeseries_notes.md",
     "pools_notes.md",
+    "watch_notes.md",
     "unequal_notes.md",
     "Thumbs.db",
 ]
