@@ -137,7 +137,8 @@ def state_from_0_2(estimator_state, param_names):
     net = dict(estimator_state.pop("net_"))
     schedules = net.pop("schedules")
     net["callbacks"] = {"lr_schedule": schedules, "ema": schedules}
-    params = {name: estimator_state[name] for name in param_names}
+    # a parameter 0.2 did not have (stride) is unset
+    params = {name: estimator_state.get(name) for name in param_names}
     for old, new in (("max_epochs", "max_iter"), ("lr", "learning_rate")):
         if params[old] != "deprecated" and params[new] is None:
             params[new] = params[old]

@@ -441,7 +441,8 @@ def _conv_architecture(spec, params):
             "(give input_shape=(L,) or input_kind='signal')."
         )
     dim = params["hidden_size"] or 64
-    stride = params["patch_size"] or default_stride(spec)
+    # 0.3 spelled the stride patch_size (_warn_ineffective says so)
+    stride = params.get("stride") or params["patch_size"] or default_stride(spec)
     n_tokens = math.ceil(spec.spatial[0] / stride)
     return dict(
         encoder="conv",
@@ -543,12 +544,22 @@ def _warn_ineffective(params, config, defaults):
         config.encoder == "transformer" and config.kind == "table"
     ):
         ignored.append(("n_registers", "encoder='transformer' on tables"))
-    if params["patch_size"] is not None and (
-        config.kind == "table" or config.encoder not in ("transformer", "conv")
-    ):
-        ignored.append(
-            ("patch_size", "the transformer or conv encoder on images and signals")
-        )
+    stride = params.get("stride")
+    if params["patch_size"] is not None:
+        if config.encoder == "conv" and stride is None:
+            warn(
+                f"encoder_params={{'patch_size': {params['patch_size']!r}}} set the "
+                "conv encoder's stride, as 0.3's patch_size did; since 0.4 that is "
+                f"encoder_params={{'stride': {params['patch_size']!r}}} (patch_size "
+                "is the transformer's), and this spelling goes in 0.5.",
+                FutureWarning,
+            )
+        elif config.kind == "table" or config.encoder != "transformer":
+            ignored.append(
+                ("patch_size", "the transformer encoder on images and signals")
+            )
+    if stride is not None and config.encoder != "conv":
+        ignored.append(("stride", "the conv encoder (signals)"))
     pooling = params["pooling"]
     if config.encoder == "mlp" and pooling not in ("auto", "layers", "last"):
         ignored.append(("pooling", "encoders that output one embedding per token"))

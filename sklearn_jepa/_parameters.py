@@ -58,8 +58,7 @@ def flatten(params):
     """The flat dict the fit reads: one key per setting, 0.3's names.
 
     ``masking`` splits into the ratio (``mask_ratio``) and a strategy; each
-    group's keys are checked and their defaults filled in; ``stride`` is the
-    conv encoder's ``patch_size``.
+    group's keys are checked and their defaults filled in.
     """
     flat = {k: v for k, v in params.items() if k not in GROUPS}
     masking = params["masking"]
@@ -74,13 +73,6 @@ def flatten(params):
         flat.update(
             {key: given.get(key, default) for key, (default, _) in keys.items()}
         )
-    if flat["stride"] is not None and flat["patch_size"] is not None:
-        raise ValueError(
-            "encoder_params: give patch_size (transformer) or stride (conv), not both."
-        )
-    stride = flat.pop("stride")
-    if stride is not None:
-        flat["patch_size"] = stride
     return flat
 
 

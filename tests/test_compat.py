@@ -2,6 +2,7 @@
 parameter names, 0.3 and 0.2 pickles (the pickles themselves are loaded in
 test_persistence.py)."""
 
+import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.model_selection import GridSearchCV
@@ -94,3 +95,15 @@ def test_0_2_width_names_of_a_config():
     fields = config_fields_0_2({"width": 8, "embedding_width": 4, "kind": "table"})
     assert fields == {"hidden_size": 8, "embedding_size": 4, "kind": "table"}
     assert "predictor_size" in JEPAConfig.__dataclass_fields__
+
+
+def test_03_patch_size_of_the_conv_encoder_is_its_stride(X):
+    X = np.random.RandomState(0).normal(size=(40, 64))
+    common = dict(input_shape=(64,), hidden_size=8, max_iter=1, random_state=0)
+    new = JEPATransformer(**common, encoder_params={"stride": 2}).fit(X)
+    with pytest.warns(FutureWarning, match="patch_size is deprecated"):
+        old = JEPATransformer(**common, patch_size=2)
+    with pytest.warns(FutureWarning, match="set the conv encoder's stride"):
+        old.fit(X)
+    assert old.config_.patch_size == new.config_.patch_size == 2
+    assert_array_equal(old.transform(X), new.transform(X))

@@ -223,6 +223,7 @@ def test_config_records_every_resolved_default(X):
             "n_registers",
         ),
         (dict(encoder_params={"patch_size": 2}), "patch_size"),
+        (dict(input_shape=(8, 8), encoder_params={"stride": 2}), "stride"),
         (dict(pooling="mean"), "pooling"),
     ],
 )

@@ -117,7 +117,7 @@ def test_flatten_fills_each_group_and_splits_masking():
     ).get_params()
     flat = flatten(params)
     assert flat["mask_ratio"] == (0.2, 0.4) and flat["masking"] is None
-    assert flat["patch_size"] == 4 and "stride" not in flat
+    assert flat["stride"] == 4 and flat["patch_size"] is None
     # an empty dict turns early stopping on with its defaults
     assert flat["early_stopping"] is True and flat["n_iter_no_change"] == 10
     strategy = FeatureMask(0.3)
@@ -131,7 +131,6 @@ def test_flatten_fills_each_group_and_splits_masking():
         (dict(encoder_params={"n_head": 2}), r"unknown key\(s\) \['n_head'\]"),
         (dict(optimizer_params={"weight_decay": -1.0}), "weight_decay"),
         (dict(early_stopping={"tol": "small"}), "tol"),
-        (dict(encoder_params={"stride": 2, "patch_size": 2}), "not both"),
     ],
 )
 def test_bad_group_keys_are_named_before_training(X, params, match):
