@@ -13,7 +13,7 @@
   stay where old files and code look for them.
 """
 
-from ._parameters import GROUPS
+from ._parameters import GROUPS, stored
 from ._warnings import warn
 
 __all__ = [
@@ -41,8 +41,6 @@ MOVED = {
     "max_epochs": ("max_iter", None),
     "lr": ("learning_rate", None),
 }
-# what a fit state does not store of the parameters
-_NOT_STORED = ("callbacks", "max_epochs", "lr")
 # 0.2's names of the config's widths (one vocabulary since 0.3)
 _CONFIG_FIELDS_0_2 = {
     "width": "hidden_size",
@@ -148,7 +146,7 @@ def state_from_0_2(estimator_state, param_names):
         "seeds": estimator_state.pop("_seeds").entropy,
         "mean": estimator_state.pop("mean_"),
         "scale": estimator_state.pop("scale_"),
-        "params": {k: v for k, v in params.items() if k not in _NOT_STORED},
+        "params": stored(params),
         "projection": estimator_state.pop("projection_"),
         "n_components": estimator_state.pop("n_components_"),
         "net": net,

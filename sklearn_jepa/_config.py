@@ -261,20 +261,21 @@ def check_momentum(momentum):
     return tuple(float(v) for v in values)
 
 
-def resolve_config(params, n_features, custom_encoder=None, defaults=None):
+def resolve_config(params, n_features, custom_encoder=None, warn_ineffective=False):
     """The architecture, masks, pooling and batch size of a fit.
 
     Parameters
     ----------
     params : dict
-        The estimator's parameters (``get_params(deep=False)``).
+        The estimator's parameters in their flat form
+        (:func:`sklearn_jepa._parameters.flatten`).
     n_features : int
     custom_encoder : torch.nn.Module, default=None
         The user's encoder, when ``params["encoder"]`` is a module; it is
         probed with one forward pass on zeros (no random numbers drawn).
-    defaults : dict, default=None
-        The estimator's ``__init__`` defaults, to tell which parameters the
-        user set (``None``: do not warn about ineffective parameters).
+    warn_ineffective : bool, default=False
+        Warn about parameters the user set that this configuration ignores
+        (the estimator's fit does).
 
     Returns
     -------
@@ -308,8 +309,8 @@ def resolve_config(params, n_features, custom_encoder=None, defaults=None):
         **arch,
         **training_fields(params),
     )
-    if defaults is not None:
-        _warn_ineffective(params, config, defaults)
+    if warn_ineffective:
+        _warn_ineffective(params, config)
     return config
 
 
@@ -531,7 +532,7 @@ def _resolve_pooling(pooling, arch, spec):
     return "mean" if arch["encoder"] == "custom" or spec.kind == "signal" else "flatten"
 
 
-def _warn_ineffective(params, config, defaults):
+def _warn_ineffective(params, config):
     """Warn about parameters set by the user that this configuration ignores."""
     ignored = []
     if params["mask_ratio"] is not None and (

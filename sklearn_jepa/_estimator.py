@@ -454,7 +454,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # the signature's **deprecated_params, given by name: a dict of
             # old spellings, anything else an error at fit
             given = params.pop("deprecated_params")
-            old.update(given if isinstance(given, dict) else {"": given})
+            old.update(
+                given if isinstance(given, dict) else {"deprecated_params": given}
+            )
         params = route(self, params)
         if old:
             current = {**self.get_params(deep=False), **params}
@@ -614,7 +616,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     self._state = FitState.start(
                         params,
                         X,
-                        defaults=_init_defaults(type(self)),
                         callbacks=self.callbacks or (),
                         device=device,
                         world=world,
@@ -729,7 +730,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         version = state.pop("_sklearn_jepa_version", None)
         fit_state = state.pop("_state", None)
         if fit_state is None and isinstance(state.get("net_"), dict):
-            names = [*_init_defaults(type(self)), "max_epochs", "lr"]
+            names = [*_flat_param_names(type(self)), "max_epochs", "lr"]
             fit_state = state_from_0_2(state, names)
         super().__setstate__(from_0_3(state))
         if version is not None and version != __version__:
@@ -755,13 +756,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return tags
 
 
-def _init_defaults(cls):
-    """The defaults of ``cls.__init__`` (the one place they are written), in
-    the flat form a fit reads."""
-    return flatten(
-        {
-            name: parameter.default
-            for name, parameter in inspect.signature(cls.__init__).parameters.items()
-            if parameter.default is not inspect.Parameter.empty
-        }
-    )
+def _flat_param_names(cls):
+    """The names of ``cls``'s parameters in the flat form a fit reads."""
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    return list(flatten(defaults))

@@ -23,6 +23,7 @@ __all__ = [
     "GROUPS",
     "flatten",
     "route",
+    "stored",
 ]
 
 _POSITIVE = Interval(Integral, 1, None, closed="left")
@@ -85,6 +86,16 @@ def _check_keys(group, given, keys):
     validate_parameter_constraints(
         {key: keys[key][1] for key in given}, given, caller_name=group
     )
+
+
+def stored(params):
+    """The parameters a fit state records: all but the callbacks (objects
+    that live on the net, not data) and 0.1's aliases (already mapped)."""
+    return {
+        name: value
+        for name, value in params.items()
+        if name not in ("callbacks", "max_epochs", "lr")
+    }
 
 
 def route(estimator, params):

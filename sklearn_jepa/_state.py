@@ -27,6 +27,7 @@ from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
 from ._export import JEPAEncoder
 from ._inference import chunks, embed, layer_chunks, predictability
+from ._parameters import stored
 from ._projection import fit_projection
 from ._readout import fit_biases
 from ._runtime import forked_rng
@@ -43,7 +44,7 @@ _N_BIAS_ROWS = 1_024
 # MLPClassifier reads max_iter afresh
 SCHEDULE_PARAMS = ("max_iter", "learning_rate", "ema_momentum", "warmup_fraction")
 # read on every call, or not about the model (callbacks and the deprecated
-# aliases are not stored: _stored)
+# aliases are not stored: _parameters.stored)
 _ALWAYS_READ = ("n_threads", "warm_start")
 
 
@@ -89,15 +90,16 @@ class FitState:
         self.biases = biases
 
     @classmethod
-    def start(cls, params, X, *, defaults, callbacks, device, world):
+    def start(cls, params, X, *, callbacks, device, world):
         """Resolve the configuration of ``X``, standardise, build the net.
 
-        ``params`` are the estimator's (deprecated aliases mapped),
-        ``defaults`` its ``__init__`` defaults (which parameters were set).
+        ``params`` are the estimator's, in their flat form
+        (:func:`sklearn_jepa._parameters.flatten`); parameters this
+        configuration ignores warn.
         """
         seeds = Seeds.from_random_state(params["random_state"])
         custom = _custom_encoder(params)
-        config = resolve_config(params, X.shape[1], custom, defaults)
+        config = resolve_config(params, X.shape[1], custom, warn_ineffective=True)
         if config.bf16 and torch.device(device).type != "cuda":
             warn(
                 f"bf16=True has no effect on device {str(device)!r}: bfloat16 "
@@ -120,7 +122,7 @@ class FitState:
             callbacks=callbacks,
             rank=world.rank,
         )
-        return cls(config, seeds, mean, scale, net, _stored(params))
+        return cls(config, seeds, mean, scale, net, stored(params))
 
     def update(self, params):
         """Before a continued fit: apply changed schedule parameters (they
@@ -128,7 +130,7 @@ class FitState:
         parameter, which only a fresh fit can apply."""
         changed = [
             name
-            for name, value in _stored(params).items()
+            for name, value in stored(params).items()
             if name not in _ALWAYS_READ and not _same(value, self.params.get(name))
         ]
         schedule = [name for name in changed if name in SCHEDULE_PARAMS]
@@ -407,16 +409,6 @@ def _custom_encoder(params):
     """The user's encoder module, or ``None`` for a built-in encoder."""
     encoder = params["encoder"]
     return encoder if isinstance(encoder, torch.nn.Module) else None
-
-
-def _stored(params):
-    """The parameters a state records: all but the callbacks (objects that
-    live on the net, not data) and the deprecated aliases (already mapped)."""
-    return {
-        name: value
-        for name, value in params.items()
-        if name not in ("callbacks", "max_epochs", "lr")
-    }
 
 
 def _same(a, b):

@@ -8,7 +8,6 @@ from numpy.testing import assert_array_equal
 
 from sklearn_jepa import JEPATransformer
 from sklearn_jepa._distributed import Distributed
-from sklearn_jepa._estimator import _init_defaults
 from sklearn_jepa._state import FitState, n_valid, standardization
 
 WORLD = Distributed()
@@ -24,7 +23,6 @@ def _start(X, **overrides):
     return FitState.start(
         _params(**overrides),
         X,
-        defaults=_init_defaults(JEPATransformer),
         callbacks=(),
         device="cpu",
         world=WORLD,
