@@ -88,15 +88,15 @@ def run():
     # numba compiles MiniRocket on first use: not in its fit time
     _Rocket().fit(X_train[:10]).transform(X_train[:10])
     rows = {
-        "raw windows": [lambda seed: _Raw()],
-        "MiniRocket": [lambda seed: _Rocket()],
-        "JEPA defaults": [lambda seed: JEPATransformer(random_state=seed, n_threads=1)],
-        "untrained twin": [
-            lambda seed: JEPATransformer(random_state=seed, n_threads=1, **UNTRAINED)
-        ],
+        "raw windows": lambda seed: _Raw(),
+        "MiniRocket": lambda seed: _Rocket(),
+        "JEPA defaults": lambda seed: JEPATransformer(random_state=seed, n_threads=1),
+        "untrained twin": lambda seed: JEPATransformer(
+            random_state=seed, n_threads=1, **UNTRAINED
+        ),
     }
     results = {}
-    for label, (make,) in rows.items():
+    for label, make in rows.items():
         seeds = [0, 1] if label in ("JEPA defaults", "untrained twin") else [0]
         few, full, fits, widths = [], [], [], []
         for seed in seeds:
