@@ -12,6 +12,7 @@ from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._persistence import load, save
 from ._version import __version__ as __version__
 from ._warnings import ModelVersionWarning
+from ._windows import JEPAWindowTransformer, sliding_windows
 
 __all__ = [
     "CollapseWarning",
@@ -21,6 +22,7 @@ __all__ = [
     "JEPAEncoder",
     "JEPALoss",
     "JEPATransformer",
+    "JEPAWindowTransformer",
     "MLPEncoder",
     "MLPPredictor",
     "ModelVersionWarning",
@@ -31,6 +33,7 @@ __all__ = [
     "embedding_stats",
     "load",
     "save",
+    "sliding_windows",
     "transform_dask",
 ]
 

@@ -1,0 +1,200 @@
+"""Windows of long recordings: sliding_windows and JEPAWindowTransformer."""
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_jepa import JEPATransformer, JEPAWindowTransformer, sliding_windows
+from sklearn_jepa._windows import single_recording_window, window_starts
+
+FAST = dict(max_iter=2, hidden_size=8, random_state=0)
+
+
+def _recording(n_steps=600, n_channels=3, seed=0):
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(size=(n_channels, n_steps))
+    return np.sin(np.arange(n_steps) / 5.0) + 0.1 * noise
+
+
+def test_windows_are_the_slices_of_the_recording_with_their_index():
+    recording = np.arange(30.0).reshape(3, 10)
+    windows, index = sliding_windows([recording], 4, hop=3, return_index=True)
+    assert_array_equal(index, [[0, 0], [0, 3], [0, 6]])
+    for window, (_, start) in zip(windows, index, strict=True):
+        assert_array_equal(window, recording[:, start : start + 4])
+
+
+def test_the_last_window_ends_at_the_recording_end():
+    assert window_starts(11, 4, 3).tolist() == [0, 3, 6, 7]
+    assert window_starts(10, 4, 3).tolist() == [0, 3, 6]
+    windows = sliding_windows([np.arange(11.0)], 4, hop=3)
+    assert windows[-1, 0, -1] == 10.0
+
+
+def test_default_hop_is_half_a_window():
+    _, index = sliding_windows([np.zeros(100)], 20, return_index=True)
+    assert index[:, 1].tolist() == list(range(0, 81, 10))
+
+
+def test_a_recording_shorter_than_a_window_gives_one_padded_window():
+    windows, index = sliding_windows(
+        [np.ones((2, 50)), np.ones((2, 5))], 8, return_index=True
+    )
+    short = windows[index[:, 0] == 1]
+    assert short.shape == (1, 2, 8)
+    assert np.isnan(short[0, :, 5:]).all() and (short[0, :, :5] == 1).all()
+
+
+def test_arrays_are_read_as_aeon_collections():
+    X3 = np.arange(2 * 3 * 12, dtype=float).reshape(2, 3, 12)
+    assert sliding_windows(X3, 6).shape == (2 * 3, 3, 6)
+    X2 = np.arange(24, dtype=float).reshape(2, 12)  # two univariate recordings
+    windows, index = sliding_windows(X2, 6, return_index=True)
+    assert windows.shape == (6, 1, 6) and index[:, 0].tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_a_trailing_nan_run_is_the_recordings_end():
+    recording = np.r_[np.arange(10.0), [np.nan] * 20]
+    assert sliding_windows([recording], 4, hop=4).shape[0] == 3  # 0, 4, 6
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        ([np.array([1.0, np.inf, 2.0])], ValueError, "infinity"),
+        ([np.array(["a", "b"])], TypeError, "not numeric"),
+        ([np.ones((2, 10)), np.ones((3, 10))], ValueError, "numbers of channels"),
+        ([], ValueError, "no recording"),
+        ([np.full(5, np.nan)], ValueError, "no observed value"),
+        (np.ones(10), ValueError, r"\[recording\]"),
+        ([np.ones((2, 2, 2))], ValueError, "3 dimensions"),
+    ],
+)
+def test_bad_recordings_are_named(X, error, match):
+    with pytest.raises(error, match=match):
+        sliding_windows(X, 4)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_window_length_and_hop_are_positive_ints(bad):
+    with pytest.raises(ValueError, match="window_length must be a positive int"):
+        sliding_windows([np.ones(10)], bad)
+    with pytest.raises(ValueError, match="hop must be a positive int"):
+        sliding_windows([np.ones(10)], 4, hop=bad)
+
+
+@parametrize_with_checks([JEPAWindowTransformer(estimator=JEPATransformer(**FAST))])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_a_single_recording_is_learned_from_its_windows():
+    recording = _recording()
+    jepa = JEPAWindowTransformer(estimator=JEPATransformer(**FAST)).fit([recording])
+    assert jepa.window_length_ == single_recording_window(600) == 150
+    assert jepa.hop_ == 75
+    assert jepa.n_windows_ == len(window_starts(600, 150, 75)) == 7
+    assert jepa.estimator_.collection_shape_ == (3, 150)
+
+
+def test_single_recording_windows_stay_several_for_short_recordings():
+    assert single_recording_window(1000) == 250
+    assert single_recording_window(40) == 16
+    assert single_recording_window(10) == 5
+    for length in (3, 10, 40, 1000):
+        window = single_recording_window(length)
+        assert len(window_starts(length, window, max(1, window // 2))) >= 2
+
+
+def test_several_recordings_default_to_whole_recordings():
+    X = [_recording(n, seed=n) for n in (60, 80, 70)]
+    jepa = JEPAWindowTransformer(estimator=JEPATransformer(**FAST)).fit(X)
+    assert jepa.window_length_ == 80 and jepa.n_windows_ == 3
+    # a longer recording to come is the mean over its windows of 80 steps
+    Z, index = jepa.transform_windows([_recording(200)], return_index=True)
+    assert index[:, 1].tolist() == [0, 40, 80, 120]
+    assert_allclose(jepa.transform([_recording(200)])[0], Z.mean(axis=0))
+
+
+def test_transform_is_the_mean_of_each_recordings_windows():
+    X = [_recording(300, seed=1), _recording(500, seed=2)]
+    jepa = JEPAWindowTransformer(window_length=50, estimator=JEPATransformer(**FAST))
+    jepa.fit(X)
+    Z, index = jepa.transform_windows(X, return_index=True)
+    rows = jepa.transform(X)
+    assert rows.shape == (2, jepa.estimator_.n_components_)
+    for i in range(2):
+        assert_allclose(rows[i], Z[index[:, 0] == i].mean(axis=0))
+    assert jepa.get_feature_names_out()[0] == "jepawindowtransformer0"
+
+
+def test_the_windows_embed_as_jepa_transformer_embeds_them():
+    X = [_recording(300, seed=1), _recording(500, seed=2)]
+    jepa = JEPAWindowTransformer(
+        window_length=50, hop=20, estimator=JEPATransformer(**FAST)
+    )
+    windows = sliding_windows(X, 50, hop=20)
+    direct = JEPATransformer(**FAST).fit(windows)
+    assert_array_equal(jepa.fit(X).transform_windows(X), direct.transform(windows))
+
+
+def test_same_random_state_same_embeddings_and_reload(tmp_path):
+    X = [_recording(400, seed=3)]
+    make = lambda: JEPAWindowTransformer(estimator=JEPATransformer(**FAST))  # noqa: E731
+    a, b = make().fit(X), make().fit(X)
+    assert_array_equal(a.transform_windows(X), b.transform_windows(X))
+    joblib.dump(a, tmp_path / "jepa.joblib")
+    loaded = joblib.load(tmp_path / "jepa.joblib")
+    assert_array_equal(loaded.transform_windows(X), a.transform_windows(X))
+
+
+def test_the_inner_estimator_is_tuned_through_nested_parameters():
+    jepa = JEPAWindowTransformer(estimator=JEPATransformer(**FAST))
+    jepa.set_params(estimator__hidden_size=12, window_length=30)
+    twin = clone(jepa)
+    assert twin.get_params()["estimator__hidden_size"] == 12
+    X = np.random.default_rng(0).normal(size=(24, 90))  # 24 univariate recordings
+    grid = GridSearchCV(twin, {"estimator__max_iter": [1, 2]}, cv=2).fit(X)
+    assert grid.best_estimator_.window_length_ == 30
+
+
+def test_transform_rejects_other_channels():
+    jepa = JEPAWindowTransformer(estimator=JEPATransformer(**FAST)).fit([_recording()])
+    with pytest.raises(ValueError, match="1 channel.*fitted on 3"):
+        jepa.transform([np.ones(200)])
+
+
+def test_one_window_is_not_enough_to_fit():
+    jepa = JEPAWindowTransformer(window_length=50, estimator=JEPATransformer(**FAST))
+    with pytest.raises(ValueError, match="one sample"):
+        jepa.fit([np.ones(40)])
+
+
+def test_other_estimators_are_refused():
+    from sklearn.decomposition import PCA
+
+    with pytest.raises(TypeError, match="JEPATransformer"):
+        JEPAWindowTransformer(estimator=PCA()).fit([_recording()])
+
+
+def test_window_embeddings_separate_the_regimes_of_one_recording():
+    # one recording: a slow sine, then a fast one; 4 labeled windows of each
+    rng = np.random.default_rng(0)
+    t = np.arange(1500)
+    signal = np.where(t < 750, np.sin(t / 12.0), np.sin(t / 2.0))
+    recording = signal + 0.3 * rng.normal(size=1500)
+    jepa = JEPAWindowTransformer(
+        window_length=60, hop=30, estimator=JEPATransformer(max_iter=5, random_state=0)
+    )
+    Z, index = jepa.fit([recording]).transform_windows([recording], return_index=True)
+    start = index[:, 1]
+    inside = (start + 60 <= 750) | (start >= 750)  # no window across the switch
+    Z, y = Z[inside], (start[inside] >= 750).astype(int)
+    labeled = np.r_[np.flatnonzero(y == 0)[::6][:4], np.flatnonzero(y == 1)[::6][:4]]
+    clf = LogisticRegression(max_iter=1000).fit(Z[labeled], y[labeled])
+    assert clf.score(Z, y) > 0.95
