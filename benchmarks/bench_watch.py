@@ -1,22 +1,25 @@
 """Long recordings cut into windows: smartwatch activities, split by subject.
 
-The first measurement for issue 28 (windows of long recordings), made with
-the package as it is: the windows are cut by hand here (the package has no
-window API yet). seglearn's ``load_watch`` holds 140 smartwatch recordings
-(6 channels at 50 Hz, 947-2,618 steps, 7 activities x 20, 10 subjects).
-Every recording is cut into windows of ``WINDOW`` steps every ``HOP``
-steps. Subjects 1-7 are the unlabeled pool (their windows fit every
-representation), subjects 8-10 the test windows: no subject is on both
-sides. A linear probe (StandardScaler + LogisticRegression) is fitted on 10
-labeled windows per activity from the pool (5 draws), and on every pool
-window; accuracy on the test windows.
+seglearn's ``load_watch`` holds 140 smartwatch recordings (6 channels at 50
+Hz, 947-2,618 steps, 7 activities x 20, 10 subjects). Subjects 1-7 are the
+unlabeled pool, subjects 8-10 the test: no subject is on both sides.
+``JEPAWindowTransformer(window_length=WINDOW, hop=HOP)`` fits on the pool's
+recordings (all windows of every recording, batches mixing recordings) and
+embeds
+
+- every window (``transform_windows``): a linear probe (StandardScaler +
+  LogisticRegression) on 10 labeled windows per activity (5 draws) and on
+  every pool window, accuracy on the test windows;
+- every recording (``transform``, the mean of its windows): the probe on 2
+  labeled recordings per activity (5 draws) and on every pool recording.
 
 Rows, side by side in one run, one thread per fit: raw windows,
-MiniRocket (aeon, the baseline a time-series user picks), JEPA defaults
-and its untrained twin (2 seeds each).
+MiniRocket on the same windows (aeon, the baseline a time-series user
+picks; a recording is the mean of its windows' features), JEPA defaults
+and its untrained twin, and both with ``pooling="mean"`` (2 seeds each).
 
     pip install seglearn aeon
-    python benchmarks/bench_watch.py            # about 3 min on 2 cores
+    python benchmarks/bench_watch.py            # about 4 min on 2 cores
 
 Writes docs/results/watch.json and docs/watch.md.
 """
@@ -29,49 +32,54 @@ import numpy as np
 from _common import RESULTS, argument_parser, probe, write_json, write_page
 from threadpoolctl import threadpool_limits
 
-from sklearn_jepa import JEPATransformer
+from sklearn_jepa import JEPATransformer, JEPAWindowTransformer, sliding_windows
 
 WINDOW = 250  # 5 s at 50 Hz
 HOP = 125
 TEST_SUBJECTS = (8, 9, 10)
 PER_CLASS = 10
+RECORDINGS_PER_CLASS = 2
 DRAWS = 5
 UNTRAINED = dict(max_iter=1, learning_rate=1e-12)
 
 
-def windows(recordings, labels, subjects):
-    """``(n_windows, 6, WINDOW)`` windows with their labels and subjects."""
-    X, y, groups = [], [], []
-    for series, label, subject in zip(recordings, labels, subjects, strict=True):
-        series = np.asarray(series, dtype=np.float64).T  # (6, n_steps)
-        for start in range(0, series.shape[1] - WINDOW + 1, HOP):
-            X.append(series[:, start : start + WINDOW])
-            y.append(label)
-            groups.append(subject)
-    return np.stack(X), np.asarray(y), np.asarray(groups)
-
-
 def load():
+    """Pool and test recordings ``(6, n_steps)`` with their activities."""
     from seglearn.datasets import load_watch
 
     data = load_watch()
-    X, y, subject = windows(data["X"], data["y"], data["subject"])
-    test = np.isin(subject, TEST_SUBJECTS)
-    return X[~test], X[test], y[~test], y[test]
+    recordings = [np.asarray(x, dtype=np.float64).T for x in data["X"]]
+    test = np.isin(data["subject"], TEST_SUBJECTS)
+    y = np.asarray(data["y"])
+    pool = [r for r, t in zip(recordings, test, strict=True) if not t]
+    held = [r for r, t in zip(recordings, test, strict=True) if t]
+    return pool, held, y[~test], y[test]
 
 
-class _Rocket:
-    def __init__(self):
-        from aeon.transformations.collection.convolution_based import MiniRocket
+def _mean_by_recording(Z, index):
+    recording = index[:, 0]
+    sums = np.zeros((recording.max() + 1, Z.shape[1]))
+    np.add.at(sums, recording, Z)
+    return sums / np.bincount(recording)[:, None]
 
-        self.model = MiniRocket(random_state=0, n_jobs=1)
 
-    def fit(self, X):
-        self.model.fit(X)
+class _OnWindows:
+    """A collection transformer applied to the windows of recordings."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def fit(self, recordings):
+        self.model.fit(sliding_windows(recordings, WINDOW, HOP))
         return self
 
-    def transform(self, X):
-        return np.asarray(self.model.transform(X))
+    def transform_windows(self, recordings, return_index=False):
+        windows, index = sliding_windows(recordings, WINDOW, HOP, return_index=True)
+        Z = np.asarray(self.model.transform(windows), dtype=np.float64)
+        return (Z, index) if return_index else Z
+
+    def transform(self, recordings):
+        return _mean_by_recording(*self.transform_windows(recordings, True))
 
 
 class _Raw:
@@ -82,52 +90,94 @@ class _Raw:
         return X.reshape(len(X), -1)
 
 
+def _rocket():
+    from aeon.transformations.collection.convolution_based import MiniRocket
+
+    return MiniRocket(random_state=0, n_jobs=1)
+
+
+def _jepa(seed, **params):
+    estimator = JEPATransformer(random_state=seed, n_threads=1, **params)
+    return JEPAWindowTransformer(window_length=WINDOW, hop=HOP, estimator=estimator)
+
+
+ROWS = {
+    "raw windows": lambda seed: _OnWindows(_Raw()),
+    "MiniRocket": lambda seed: _OnWindows(_rocket()),
+    "JEPA defaults": lambda seed: _jepa(seed),
+    "untrained twin": lambda seed: _jepa(seed, **UNTRAINED),
+    "JEPA, mean pooling": lambda seed: _jepa(seed, pooling="mean"),
+    "untrained twin, mean pooling": lambda seed: _jepa(
+        seed, pooling="mean", **UNTRAINED
+    ),
+}
+
+
 def run():
-    X_train, X_test, y_train, y_test = load()
-    print(f"pool {X_train.shape}, test {X_test.shape}", flush=True)
+    pool, held, y_pool, y_held = load()
+    _, pool_index = sliding_windows(pool, WINDOW, HOP, return_index=True)
+    _, held_index = sliding_windows(held, WINDOW, HOP, return_index=True)
+    yw_pool, yw_held = y_pool[pool_index[:, 0]], y_held[held_index[:, 0]]
+    print(
+        f"pool {len(pool)} recordings / {len(pool_index)} windows, "
+        f"test {len(held)} / {len(held_index)}",
+        flush=True,
+    )
     # numba compiles MiniRocket on first use: not in its fit time
-    _Rocket().fit(X_train[:10]).transform(X_train[:10])
-    rows = {
-        "raw windows": lambda seed: _Raw(),
-        "MiniRocket": lambda seed: _Rocket(),
-        "JEPA defaults": lambda seed: JEPATransformer(random_state=seed, n_threads=1),
-        "untrained twin": lambda seed: JEPATransformer(
-            random_state=seed, n_threads=1, **UNTRAINED
-        ),
-    }
+    warm = sliding_windows(pool[:2], WINDOW, HOP)
+    _rocket().fit(warm).transform(warm)
     results = {}
-    for label, make in rows.items():
-        seeds = [0, 1] if label in ("JEPA defaults", "untrained twin") else [0]
-        few, full, fits, widths = [], [], [], []
+    for label, make in ROWS.items():
+        seeds = [0, 1] if "JEPA" in label or "twin" in label else [0]
+        scores = {"windows_few": [], "windows_all": [], "rec_few": [], "rec_all": []}
+        fits = []
         for seed in seeds:
             model = make(seed)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(X_train)
+                model.fit(pool)
             fits.append(time.perf_counter() - start)
-            Z_train, Z_test = model.transform(X_train), model.transform(X_test)
-            widths.append(Z_train.shape[1])
-            few += [
-                probe(Z_train, y_train, Z_test, y_test, PER_CLASS, draw)
+            Zw_pool, Zw_held = (
+                model.transform_windows(pool),
+                model.transform_windows(held),
+            )
+            scores["windows_few"] += [
+                probe(Zw_pool, yw_pool, Zw_held, yw_held, PER_CLASS, draw)
                 for draw in range(DRAWS)
             ]
-            full.append(probe(Z_train, y_train, Z_test, y_test, None, 0))
-        results[label] = {
-            "few": float(np.mean(few)),
-            "few_std": float(np.std(few)),
-            "all": float(np.mean(full)),
-            "fit_s": float(np.median(fits)),
-            "width": widths[0],
-        }
-        print(f"  {label:>16}: {results[label]}", flush=True)
+            scores["windows_all"].append(
+                probe(Zw_pool, yw_pool, Zw_held, yw_held, None, 0)
+            )
+            if label == "raw windows":
+                continue
+            Zr_pool, Zr_held = model.transform(pool), model.transform(held)
+            scores["rec_few"] += [
+                probe(Zr_pool, y_pool, Zr_held, y_held, RECORDINGS_PER_CLASS, draw)
+                for draw in range(DRAWS)
+            ]
+            scores["rec_all"].append(probe(Zr_pool, y_pool, Zr_held, y_held, None, 0))
+        row = {key: float(np.mean(v)) if v else None for key, v in scores.items()}
+        row["windows_few_std"] = float(np.std(scores["windows_few"]))
+        row["fit_s"] = float(np.median(fits))
+        row["width"] = int(Zw_pool.shape[1])
+        results[label] = row
+        print(f"  {label:>28}: {row}", flush=True)
     return {
-        "n_pool": len(X_train),
-        "n_test": len(X_test),
+        "n_pool_recordings": len(pool),
+        "n_test_recordings": len(held),
+        "n_pool": len(pool_index),
+        "n_test": len(held_index),
         "window": WINDOW,
         "hop": HOP,
         "rows": results,
     }
+
+
+def _pct(value, std=None):
+    if value is None:
+        return "—"
+    return f"{100 * value:.1f}" + ("" if std is None else f" ± {100 * std:.1f}")
 
 
 def report(payload):
@@ -138,20 +188,29 @@ def report(payload):
         "Generated by `benchmarks/bench_watch.py` "
         f"({payload['machine']['date']}, {payload['machine']['cpu_count']} "
         "cores, one thread per fit). seglearn's 140 smartwatch recordings (6 "
-        f"channels at 50 Hz) cut into windows of {payload['window']} steps "
-        f"every {payload['hop']}; subjects 1-7 are the unlabeled pool "
-        f"({payload['n_pool']:,} windows), subjects 8-10 the test "
-        f"({payload['n_test']:,} windows). Linear probe on {PER_CLASS} labeled "
-        f"windows per activity ({DRAWS} draws) and on every pool window; "
-        "accuracy in %. JEPA rows: 2 seeds.",
+        "channels at 50 Hz); `JEPAWindowTransformer(window_length="
+        f"{payload['window']}, hop={payload['hop']})` fits on the recordings "
+        f"of subjects 1-7 ({payload['n_pool_recordings']} recordings, "
+        f"{payload['n_pool']:,} windows) and is tested on subjects 8-10 "
+        f"({payload['n_test_recordings']} recordings, {payload['n_test']:,} "
+        "windows): no subject on both sides. MiniRocket and raw values see the "
+        "same windows. Linear probe (StandardScaler + LogisticRegression), "
+        f"accuracy in %: windows with {PER_CLASS} labeled windows per activity "
+        f"({DRAWS} draws) and with every pool window; recordings (the mean of "
+        f"their windows) with {RECORDINGS_PER_CLASS} labeled recordings per "
+        "activity and with every pool recording. JEPA rows: 2 seeds; the "
+        "untrained twin is the same network with no training.",
         "",
-        "| representation | 10 labels per class | all pool labels | fit | width |",
-        "|---|---|---|---|---|",
+        f"| representation | windows, {PER_CLASS} labels per class | windows, "
+        f"all | recordings, {RECORDINGS_PER_CLASS} per class | recordings, all "
+        "| fit | width |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, row in rows.items():
         lines.append(
-            f"| {label} | {100 * row['few']:.1f} ± {100 * row['few_std']:.1f} | "
-            f"{100 * row['all']:.1f} | {row['fit_s']:.1f} s | {row['width']:,} |"
+            f"| {label} | {_pct(row['windows_few'], row['windows_few_std'])} | "
+            f"{_pct(row['windows_all'])} | {_pct(row['rec_few'])} | "
+            f"{_pct(row['rec_all'])} | {row['fit_s']:.1f} s | {row['width']:,} |"
         )
     lines.append("")
     write_page("watch", lines)
