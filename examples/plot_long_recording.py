@@ -27,7 +27,8 @@ from sklearn_jepa import JEPATransformer, JEPAWindowTransformer, sliding_windows
 
 series, period, change_points = load_electric_devices_segmentation()
 recording = series.to_numpy()[None, :]  # one channel, 11,532 steps
-print(f"{recording.shape[1]:,} steps, change points at {list(change_points)}")
+change_points = np.asarray(change_points).tolist()
+print(f"{recording.shape[1]:,} steps, change points at {change_points}")
 
 WINDOW, HOP = 100, 25
 jepa = JEPAWindowTransformer(
@@ -42,7 +43,10 @@ print(f"{jepa.n_windows_} windows of {WINDOW} steps, {Z.shape[1]} features each"
 # Where does the recording change?
 # --------------------------------
 # The distance between the standardised embeddings of the window ending at a
-# step and the window starting there peaks where the device changes.
+# step and the window starting there. It peaks clearly at the first and the
+# last change point (1,090 and 7,923); the two in between are small bumps,
+# and the noisy last segment moves the embedding on its own. A change score
+# from one fit with no label, not a tuned change-point detector.
 
 Zs = StandardScaler().fit_transform(Z)
 lag = WINDOW // HOP  # the window that starts where this one ends
@@ -95,3 +99,13 @@ for name, X in features.items():
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         accuracies.append(clf.fit(X[labeled], y[labeled]).score(X[rest], y[rest]))
     print(f"{name:>15}: {100 * np.mean(accuracies):.1f} % of windows (10 draws)")
+
+# %%
+# What this shows
+# ---------------
+# Window embeddings of JEPA and of its untrained twin separate the five
+# devices from three labeled windows each far better than the raw windows
+# (about 78 % against 30 %). Training on this one recording (459 windows)
+# adds nothing over the twin: the dilated convolutions and their read-out do
+# the work here. Training pays when the unlabeled pool is large (see the
+# benchmark pages: 10,000 MNIST-1D series, +8.9 points over the twin).
