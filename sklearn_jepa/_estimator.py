@@ -466,7 +466,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 self._unknown_params = unknown
         return super().set_params(**params)
 
-    def fit(self, X: ArrayLike, y: None = None) -> "JEPATransformer":
+    def fit(
+        self, X: ArrayLike, y: None = None, *, groups: ArrayLike | None = None
+    ) -> "JEPATransformer":
         """Learn the encoder from unlabeled ``X``.
 
         Parameters
@@ -480,6 +482,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             non-numeric values are rejected.
         y : None
             Ignored; present for API consistency.
+        groups : array-like of shape (n_samples,), default=None
+            Group of each row (the recording a window comes from, the
+            patient of a visit), used by ``early_stopping`` only: its
+            hold-out takes whole groups, so correlated rows never sit on
+            both sides. With a single group it takes the last rows (for the
+            windows of one recording, its end). ``None``: rows at random.
 
         Returns
         -------
@@ -488,7 +496,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._validate_params()
         start_over = not (self.warm_start and hasattr(self, "_state"))
         X = self._validate_input(X, reset=start_over)
-        return self._fit(X, epochs=None, start_over=start_over)
+        groups = _check_groups(groups, len(X))
+        return self._fit(X, epochs=None, start_over=start_over, groups=groups)
 
     def partial_fit(self, X: ArrayLike, y: None = None) -> "JEPATransformer":
         """Train for one more pass over ``X``, keeping all training state.
@@ -598,7 +607,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # -- fitting -----------------------------------------------------------
 
-    def _fit(self, X, *, epochs, start_over, hold_out=True):
+    def _fit(self, X, *, epochs, start_over, hold_out=True, groups=None):
         """Train for ``epochs`` passes (``None``: ``config_.max_iter``).
 
         Under a launcher (``torchrun``: ``WORLD_SIZE > 1``) every rank trains
@@ -622,7 +631,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     )
                 else:
                     self._state.update(params)
-                self._state.train(X, epochs=epochs, hold_out=hold_out, world=world)
+                self._state.train(
+                    X, epochs=epochs, hold_out=hold_out, groups=groups, world=world
+                )
         self._publish()
         return self
 
@@ -754,6 +765,19 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _check_groups(groups, n_samples):
+    """``groups`` as a 1-D array of one label per row, or ``None``."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n_samples:
+        raise ValueError(
+            f"groups must hold one label per row of X ({n_samples}), got shape "
+            f"{groups.shape}."
+        )
+    return groups
 
 
 def _flat_param_names(cls):

@@ -154,10 +154,11 @@ class FitState:
                 UserWarning,
             )
 
-    def train(self, X, *, epochs=None, hold_out=True, world):
+    def train(self, X, *, epochs=None, hold_out=True, groups=None, world):
         """``epochs`` passes over ``X`` (``None``: ``config.max_iter``), then the
         projection and the collapse check. Data parallel across an active
-        ``world``: each rank trains on its shard of the rows."""
+        ``world``: each rank trains on its shard of the rows. ``groups``:
+        the early-stopping hold-out takes whole groups (:func:`split`)."""
         if epochs is None:
             epochs = self.config.max_iter
         net = self.net
@@ -166,9 +167,9 @@ class FitState:
         X_std = self.standardize(X)
         X_train, X_valid, batch_size = X_std, None, None
         if hold_out and self.config.early_stopping:
-            order = self.seeds.rng("split").permutation(len(X_std))
-            n_held = n_valid(self.config, len(X_std))
-            X_train, X_valid = X_std[order[n_held:]], X_std[order[:n_held]]
+            rng = self.seeds.rng("split")
+            train, valid = split(self.config, rng, len(X_std), groups)
+            X_train, X_valid = X_std[train], X_std[valid]
         if world.active:
             rng = self.seeds.rng("shard", n_before)
             X_train = X_train[world.shard(len(X_train), rng)]
@@ -370,6 +371,34 @@ def n_valid(config, n_samples):
     """Rows held out for early stopping."""
     n_held = int(round(config.validation_fraction * n_samples))
     return min(max(1, n_held), n_samples - 1)
+
+
+def split(config, rng, n_samples, groups=None):
+    """Training and early-stopping rows: ``(train, valid)`` index arrays.
+
+    Without ``groups``, ``n_valid`` rows at random. With ``groups``, whole
+    groups in a random order until they hold ``n_valid`` rows (never every
+    group), so correlated rows (the overlapping windows of one recording)
+    never sit on both sides; with a single group, its last ``n_valid`` rows
+    (the end of a recording's windows, in time order).
+    """
+    n_held = n_valid(config, n_samples)
+    if groups is None:
+        order = rng.permutation(n_samples)
+        return order[n_held:], order[:n_held]
+    _, codes = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(codes)
+    if len(sizes) < 2:
+        rows = np.arange(n_samples)
+        return rows[:-n_held], rows[-n_held:]
+    held, count = [], 0
+    for group in rng.permutation(len(sizes))[:-1]:
+        if count >= n_held:
+            break
+        held.append(group)
+        count += sizes[group]
+    valid = np.isin(codes, held)
+    return np.flatnonzero(~valid), np.flatnonzero(valid)
 
 
 def standardization(X, config):

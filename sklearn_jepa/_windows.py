@@ -187,9 +187,12 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
     Cuts every recording into windows (:func:`sliding_windows`), fits a
     :class:`JEPATransformer` on all of them (batches mix windows of every
     recording) and embeds windows or whole recordings. A single recording
-    is enough: the JEPA learns from its windows. ``transform`` gives one row
-    per recording (the mean of its windows' embeddings), so the transformer
-    sits in a scikit-learn pipeline that classifies recordings;
+    is enough: the JEPA learns from its windows. With ``early_stopping``,
+    the hold-out takes whole recordings (or, from a single recording, its
+    end), never windows whose overlapping neighbours are trained on.
+    ``transform`` gives one row per recording (the mean of its windows'
+    embeddings), so the transformer sits in a scikit-learn pipeline that
+    classifies recordings;
     :meth:`transform_windows` gives one row per window, for clustering,
     search, anomaly scores or a classifier on a few labeled windows.
 
@@ -276,7 +279,7 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
                 window_length = single_recording_window(lengths[0])
         self.window_length_ = window_length
         self.hop_ = hop or max(1, window_length // 2)
-        windows, _ = _cut(recordings, self.window_length_, self.hop_)
+        windows, index = _cut(recordings, self.window_length_, self.hop_)
         if len(windows) < 2:
             raise ValueError(
                 f"X gives one sample (1 window of {window_length} steps); the "
@@ -288,7 +291,9 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
             raise TypeError(
                 f"estimator must be a JEPATransformer, got {type(estimator).__name__}."
             )
-        self.estimator_ = clone(estimator).fit(windows)
+        # early stopping holds out whole recordings, never a window whose
+        # overlapping neighbours are trained on
+        self.estimator_ = clone(estimator).fit(windows, groups=index[:, 0])
         self.n_windows_ = len(windows)
         return self
 

@@ -8,7 +8,7 @@ from numpy.testing import assert_array_equal
 
 from sklearn_jepa import JEPATransformer
 from sklearn_jepa._distributed import Distributed
-from sklearn_jepa._state import FitState, n_valid, standardization
+from sklearn_jepa._state import FitState, n_valid, split, standardization
 
 WORLD = Distributed()
 
@@ -90,6 +90,33 @@ def test_early_stopping_holds_out_a_share_of_the_rows(rows):
     assert state.config.n_train == 150
     state.train(rows, world=WORLD)
     assert "valid_loss" in state.net.history[-1]
+
+
+def test_the_hold_out_takes_whole_groups(rows):
+    config = _start(rows, early_stopping={"validation_fraction": 0.2}).config
+    groups = np.repeat(np.arange(20), 10)  # 20 recordings of 10 windows
+    train, valid = split(config, np.random.default_rng(0), 200, groups)
+    assert len(valid) == 40 and len(train) + len(valid) == 200
+    assert not set(groups[train]) & set(groups[valid])
+    # unequal groups: whole groups until the share is reached, never all
+    groups = np.r_[np.zeros(150, int), np.ones(30, int), np.full(20, 2)]
+    for seed in range(5):
+        train, valid = split(config, np.random.default_rng(seed), 200, groups)
+        assert not set(groups[train]) & set(groups[valid]) and len(train)
+
+
+def test_a_single_group_holds_out_its_last_rows(rows):
+    config = _start(rows, early_stopping={"validation_fraction": 0.1}).config
+    train, valid = split(config, np.random.default_rng(0), 200, np.zeros(200))
+    assert_array_equal(valid, np.arange(180, 200))
+    assert_array_equal(train, np.arange(180))
+
+
+def test_without_groups_the_hold_out_is_random_rows(rows):
+    config = _start(rows, early_stopping=True).config
+    train, valid = split(config, np.random.default_rng(0), 200)
+    assert len(valid) == 20 and sorted(np.r_[train, valid]) == list(range(200))
+    assert_array_equal(valid, np.random.default_rng(0).permutation(200)[:20])
 
 
 def test_standardization_is_per_channel_for_images():

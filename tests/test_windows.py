@@ -198,3 +198,31 @@ def test_window_embeddings_separate_the_regimes_of_one_recording():
     labeled = np.r_[np.flatnonzero(y == 0)[::6][:4], np.flatnonzero(y == 1)[::6][:4]]
     clf = LogisticRegression(max_iter=1000).fit(Z[labeled], y[labeled])
     assert clf.score(Z, y) > 0.95
+
+
+def test_early_stopping_holds_out_whole_recordings(monkeypatch):
+    from sklearn_jepa import _state
+
+    seen = {}
+    real_split = _state.split
+
+    def spy(config, rng, n_samples, groups=None):
+        seen["groups"] = groups
+        seen["split"] = real_split(config, rng, n_samples, groups)
+        return seen["split"]
+
+    monkeypatch.setattr(_state, "split", spy)
+    X = [_recording(300, seed=s) for s in range(6)]
+    estimator = JEPATransformer(early_stopping=True, **FAST)
+    jepa = JEPAWindowTransformer(window_length=50, estimator=estimator).fit(X)
+    _, index = sliding_windows(X, 50, return_index=True)
+    assert_array_equal(seen["groups"], index[:, 0])
+    train, valid = seen["split"]
+    assert not set(index[train, 0]) & set(index[valid, 0])
+    assert "valid_loss" in jepa.estimator_.history_[-1]
+
+
+def test_groups_must_match_the_rows():
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    with pytest.raises(ValueError, match="one label per row of X \\(30\\)"):
+        JEPATransformer(**FAST).fit(X, groups=np.zeros(29))
