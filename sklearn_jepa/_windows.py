@@ -118,20 +118,46 @@ def window_starts(length, window_length, hop):
     return starts
 
 
-def _cut(recordings, window_length, hop):
+# windows are cut and embedded this many values at a time (128 MB of
+# float64): a long recording is never copied into all its windows at once
+# by transform
+_CHUNK_VALUES = 2**24
+
+
+def _index(recordings, window_length, hop):
+    """``(recording, start)`` of every window, recording after recording."""
+    parts = []
+    for i, x in enumerate(recordings):
+        starts = window_starts(x.shape[1], window_length, hop)
+        parts.append(np.column_stack([np.full(len(starts), i), starts]))
+    return np.concatenate(parts)
+
+
+def _gather(recordings, index, window_length):
+    """The windows of ``index`` rows (sorted by recording), NaN after an end."""
     n_channels = recordings[0].shape[0]
-    starts = [window_starts(x.shape[1], window_length, hop) for x in recordings]
-    n_windows = sum(len(s) for s in starts)
-    windows = np.full((n_windows, n_channels, window_length), np.nan)
-    index = np.empty((n_windows, 2), dtype=np.int64)
-    row = 0
-    for i, (x, recording_starts) in enumerate(zip(recordings, starts, strict=True)):
-        for start in recording_starts:
-            piece = x[:, start : start + window_length]
-            windows[row, :, : piece.shape[1]] = piece
-            index[row] = i, start
-            row += 1
-    return windows, index
+    windows = np.full((len(index), n_channels, window_length), np.nan)
+    bounds = np.r_[0, np.flatnonzero(np.diff(index[:, 0])) + 1, len(index)]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        x = recordings[index[lo, 0]]
+        if x.shape[1] < window_length:
+            windows[lo:hi, :, : x.shape[1]] = x
+            continue
+        view = np.lib.stride_tricks.sliding_window_view(x, window_length, axis=1)
+        windows[lo:hi] = view[:, index[lo:hi, 1], :].transpose(1, 0, 2)
+    return windows
+
+
+def _chunks(index, n_channels, window_length):
+    """Slices of ``index`` whose windows hold about ``_CHUNK_VALUES`` values."""
+    size = max(1, _CHUNK_VALUES // (n_channels * window_length))
+    for lo in range(0, len(index), size):
+        yield slice(lo, lo + size)
+
+
+def _cut(recordings, window_length, hop):
+    index = _index(recordings, window_length, hop)
+    return _gather(recordings, index, window_length), index
 
 
 def sliding_windows(X, window_length, hop=None, *, return_index=False):
@@ -316,8 +342,15 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         recordings = self._check_recordings(X, reset=False)
-        windows, index = _cut(recordings, self.window_length_, self.hop_)
-        Z = self.estimator_.transform(windows)
+        index = _index(recordings, self.window_length_, self.hop_)
+        Z = np.concatenate(
+            [
+                self.estimator_.transform(
+                    _gather(recordings, index[rows], self.window_length_)
+                )
+                for rows in _chunks(index, self.n_channels_, self.window_length_)
+            ]
+        )
         return (Z, index) if return_index else Z
 
     def transform(self, X):

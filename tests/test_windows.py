@@ -226,3 +226,17 @@ def test_groups_must_match_the_rows():
     X = np.random.default_rng(0).normal(size=(30, 5))
     with pytest.raises(ValueError, match="one label per row of X \\(30\\)"):
         JEPATransformer(**FAST).fit(X, groups=np.zeros(29))
+
+
+def test_transform_cuts_long_recordings_chunk_by_chunk(monkeypatch):
+    from sklearn_jepa import _windows
+
+    X = [_recording(400, seed=1), _recording(35, seed=2), _recording(300, seed=3)]
+    jepa = JEPAWindowTransformer(
+        window_length=40, hop=15, estimator=JEPATransformer(**FAST)
+    )
+    whole = jepa.fit(X).transform_windows(X)
+    monkeypatch.setattr(_windows, "_CHUNK_VALUES", 3 * 40 * 7)  # 7 windows a chunk
+    Z, index = jepa.transform_windows(X, return_index=True)
+    assert_allclose(Z, whole, rtol=1e-6, atol=1e-6)
+    assert_array_equal(index, sliding_windows(X, 40, 15, return_index=True)[1])
