@@ -334,6 +334,10 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         return_index : bool, default=False
             Also return ``(recording, start)`` per window.
 
+        Windows are cut and embedded at most 128 MB of them at a time, so a
+        long recording is never copied into all its windows at once; with a
+        ``verbose`` estimator, each such chunk prints its progress.
+
         Returns
         -------
         Z : ndarray of shape (n_windows, n_components)
@@ -343,14 +347,14 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         recordings = self._check_recordings(X, reset=False)
         index = _index(recordings, self.window_length_, self.hop_)
-        Z = np.concatenate(
-            [
-                self.estimator_.transform(
-                    _gather(recordings, index[rows], self.window_length_)
-                )
-                for rows in _chunks(index, self.n_channels_, self.window_length_)
-            ]
-        )
+        parts = []
+        for rows in _chunks(index, self.n_channels_, self.window_length_):
+            windows = _gather(recordings, index[rows], self.window_length_)
+            parts.append(self.estimator_.transform(windows))
+            if self.estimator_.verbose and len(parts[-1]) < len(index):
+                done = rows.start + len(parts[-1])
+                print(f"embedded {done:,} of {len(index):,} windows", flush=True)
+        Z = np.concatenate(parts)
         return (Z, index) if return_index else Z
 
     def transform(self, X):

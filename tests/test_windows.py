@@ -240,3 +240,18 @@ def test_transform_cuts_long_recordings_chunk_by_chunk(monkeypatch):
     Z, index = jepa.transform_windows(X, return_index=True)
     assert_allclose(Z, whole, rtol=1e-6, atol=1e-6)
     assert_array_equal(index, sliding_windows(X, 40, 15, return_index=True)[1])
+
+
+def test_chunks_report_progress_when_verbose(monkeypatch, capsys):
+    from sklearn_jepa import _windows
+
+    X = [_recording(400, seed=1)]
+    estimator = JEPATransformer(**FAST)
+    jepa = JEPAWindowTransformer(window_length=40, hop=20, estimator=estimator).fit(X)
+    jepa.estimator_.set_params(verbose=1)
+    monkeypatch.setattr(_windows, "_CHUNK_VALUES", 3 * 40 * 10)  # 10 windows a chunk
+    capsys.readouterr()
+    jepa.transform_windows(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "embedded 10 of 19 windows"
+    assert lines[-1] == "embedded 19 of 19 windows"
