@@ -36,7 +36,8 @@ def _recordings(X, name="X"):
     """``X`` as a list of ``(n_channels, n_timepoints)`` float64 arrays.
 
     A list or tuple holds recordings (1-D: univariate, 2-D: ``(n_channels,
-    n_timepoints)``), of any lengths; a 3-D array is ``(n_recordings,
+    n_timepoints)``, a DataFrame: a row per time step and a column per
+    channel), of any lengths; a 3-D array is ``(n_recordings,
     n_channels, n_timepoints)`` and a 2-D array holds univariate recordings,
     one per row (aeon's and scikit-learn's conventions). NaN is a missing
     step; a trailing run of NaN is the recording's end.
@@ -64,7 +65,9 @@ def _recordings(X, name="X"):
         raise ValueError(f"{name} holds no recording (0 recordings).")
     out = []
     for i, x in enumerate(items):
-        x = np.asarray(x)
+        # a DataFrame holds a recording as pandas does: a row per time step,
+        # a column per channel (sktime's df-list)
+        x = np.asarray(x).T if hasattr(x, "columns") else np.asarray(x)
         if x.dtype.kind not in "biuf":
             raise TypeError(
                 f"Recording {i} of {name} is not numeric (dtype {x.dtype}); "
@@ -125,10 +128,17 @@ _CHUNK_VALUES = 2**24
 
 
 def _index(recordings, window_length, hop):
-    """``(recording, start)`` of every window, recording after recording."""
+    """``(recording, start)`` of every window, recording after recording.
+
+    A window with no observed value (inside a gap of NaN longer than a
+    window, a sensor drop-out) is left out: there is nothing to embed.
+    """
     parts = []
     for i, x in enumerate(recordings):
         starts = window_starts(x.shape[1], window_length, hop)
+        observed = np.r_[0, np.cumsum(~np.isnan(x).all(axis=0))]
+        ends = np.minimum(starts + window_length, x.shape[1])
+        starts = starts[observed[ends] > observed[starts]]
         parts.append(np.column_stack([np.full(len(starts), i), starts]))
     return np.concatenate(parts)
 
@@ -168,7 +178,8 @@ def sliding_windows(X, window_length, hop=None, *, return_index=False):
     X : list of array-like, or ndarray of shape (n_recordings, n_channels, \
             n_timepoints) or (n_recordings, n_timepoints)
         Recordings: a list of ``(n_channels, n_timepoints_i)`` or 1-D arrays
-        of any lengths, a 3-D array, or a 2-D array of univariate
+        (or of DataFrames with a row per time step and a column per
+        channel) of any lengths, a 3-D array, or a 2-D array of univariate
         recordings (one per row). One recording is ``[recording]``. NaN is
         a missing step, kept in the windows.
     window_length : int
@@ -181,6 +192,10 @@ def sliding_windows(X, window_length, hop=None, *, return_index=False):
         (which :class:`JEPATransformer` reads as the end of the series).
     return_index : bool, default=False
         Also return, per window, its recording and its first step.
+
+    A window with no observed value (inside a gap of NaN longer than a
+    window, such as a sensor drop-out) is left out; ``index`` says where
+    every returned window starts.
 
     Returns
     -------

@@ -20,7 +20,6 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
         "pip install 'sklearn-jepa[sktime]'"
     ) from exc
 
-import numpy as np
 import pandas as pd
 
 from ._adapters import SERIES_PARAMS
@@ -96,6 +95,7 @@ class JEPAPanelTransformer(BaseTransformer):
         "capability:multivariate": True,
         "capability:unequal_length": True,
         "capability:missing_values": True,
+        "capability:categorical_in_X": False,
         "capability:random_state": True,
         "property:randomness": "derandomized",
     }
@@ -127,22 +127,17 @@ class JEPAPanelTransformer(BaseTransformer):
         self.random_state = random_state
         super().__init__()
 
-    @staticmethod
-    def _series(X):
-        # sktime's df-list: one (n_timepoints, n_channels) frame per series
-        return [np.asarray(frame, dtype=np.float64).T for frame in X]
-
     def _fit(self, X, y=None):
         params = {name: getattr(self, name) for name in SERIES_PARAMS}
         self.jepa_ = JEPAWindowTransformer(
             window_length=self.window_length,
             hop=self.hop,
             estimator=JEPATransformer(input_kind="signal", **params),
-        ).fit(self._series(X))
+        ).fit(X)  # sktime's df-list: JEPAWindowTransformer reads frames
         return self
 
     def _transform(self, X, y=None):
-        Z = self.jepa_.transform(self._series(X))
+        Z = self.jepa_.transform(X)
         return pd.DataFrame(Z, columns=[f"jepa{i}" for i in range(Z.shape[1])])
 
     @classmethod

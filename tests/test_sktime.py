@@ -24,6 +24,7 @@ def test_sktime_check_estimator_passes_every_check():
     tags = JEPAPanelTransformer().get_tags()
     assert tags["capability:unequal_length"] and tags["capability:multivariate"]
     assert tags["capability:missing_values"]
+    assert not tags["capability:categorical_in_X"]  # numbers only
 
 
 def _panel(n=40, seed=0):

@@ -58,9 +58,31 @@ def test_arrays_are_read_as_aeon_collections():
     assert windows.shape == (6, 1, 6) and index[:, 0].tolist() == [0, 0, 0, 1, 1, 1]
 
 
+def test_a_dataframe_is_a_row_per_step_and_a_column_per_channel():
+    import pandas as pd
+
+    recording = np.arange(30.0).reshape(3, 10)  # 3 channels, 10 steps
+    frame = pd.DataFrame(recording.T, columns=["x", "y", "z"])
+    assert_array_equal(sliding_windows([frame], 4), sliding_windows([recording], 4))
+
+
 def test_a_trailing_nan_run_is_the_recordings_end():
     recording = np.r_[np.arange(10.0), [np.nan] * 20]
     assert sliding_windows([recording], 4, hop=4).shape[0] == 3  # 0, 4, 6
+
+
+def test_windows_inside_a_long_gap_are_left_out():
+    recording = np.sin(np.arange(1000) / 5.0)[None].repeat(2, axis=0)
+    recording[:, 300:500] = np.nan  # a drop-out of 200 steps
+    recording[1, 600:700] = np.nan  # one channel missing: still observed
+    windows, index = sliding_windows([recording], 50, hop=25, return_index=True)
+    starts = index[:, 1]
+    assert not ((starts >= 300) & (starts + 50 <= 500)).any()
+    assert {275, 475, 600, 625}.issubset(starts)  # partly observed windows stay
+    assert (~np.isnan(windows).all(axis=(1, 2))).all()
+    jepa = JEPAWindowTransformer(window_length=50, estimator=JEPATransformer(**FAST))
+    Z, index = jepa.fit([recording]).transform_windows([recording], return_index=True)
+    assert np.isfinite(Z).all() and len(Z) == jepa.n_windows_ == len(windows)
 
 
 @pytest.mark.parametrize(
