@@ -12,13 +12,15 @@ The data: aeon's ElectricDevices segmentation series (bundled, offline),
 one recording of 11,532 steps with 4 annotated change points between 5
 devices. We fit on the recording, then (1) score each step by how far the
 embeddings of the windows just before and just after it are apart, and (2)
-classify windows by device from 3 labeled windows per device, beside raw
-windows and the untrained twin (the same network, not trained).
+classify windows by device from 3 labeled windows per device, beside
+MiniRocket on the same windows, raw windows and the untrained twin (the
+same network, not trained).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 from aeon.datasets import load_electric_devices_segmentation
+from aeon.transformations.collection.convolution_based import MiniRocket
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -69,8 +71,8 @@ fig.tight_layout()
 # ---------------------------------------------------------
 # Each window takes the device of its segment (windows across a change point
 # are left out). Three labeled windows per device train a linear classifier;
-# it is scored on every other window, for JEPA, its untrained twin and the
-# raw window values.
+# it is scored on every other window, for JEPA, its untrained twin,
+# MiniRocket (the transform a time-series user picks) and the raw values.
 
 edges = np.r_[0, change_points, recording.shape[1]]
 segment = np.searchsorted(edges, starts, side="right") - 1
@@ -82,14 +84,16 @@ twin = JEPAWindowTransformer(
     hop=HOP,
     estimator=JEPATransformer(random_state=0, max_iter=1, learning_rate=1e-12),
 ).fit([recording])
-raw = sliding_windows([recording], WINDOW, HOP).reshape(len(starts), -1)
+windows = sliding_windows([recording], WINDOW, HOP)
+rocket = MiniRocket(random_state=0).fit_transform(windows)
 features = {
     "JEPA": Z[inside],
     "untrained twin": twin.transform_windows([recording])[inside],
-    "raw windows": raw[inside],
+    "MiniRocket": np.asarray(rocket)[inside],
+    "raw windows": windows.reshape(len(windows), -1)[inside],
 }
-rng = np.random.default_rng(0)
 for name, X in features.items():
+    rng = np.random.default_rng(0)  # the same labeled windows for every row
     accuracies = []
     for _ in range(10):
         labeled = np.concatenate(
@@ -105,7 +109,8 @@ for name, X in features.items():
 # ---------------
 # Window embeddings of JEPA and of its untrained twin separate the five
 # devices from three labeled windows each far better than the raw windows
-# (about 78 % against 30 %). Training on this one recording (459 windows)
-# adds nothing over the twin: the dilated convolutions and their read-out do
-# the work here. Training pays when the unlabeled pool is large (see the
+# (78 % against 32 %); MiniRocket on the same windows is level with them,
+# slightly ahead (80 %). Training on this one recording (459 windows) adds
+# nothing over the twin: the dilated convolutions and their read-out do the
+# work here. Training pays when the unlabeled pool is large (see the
 # benchmark pages: 10,000 MNIST-1D series, +8.9 points over the twin).
