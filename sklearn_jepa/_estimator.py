@@ -628,6 +628,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                         callbacks=self.callbacks or (),
                         device=device,
                         world=world,
+                        groups=groups,
                     )
                 else:
                     self._state.update(params)

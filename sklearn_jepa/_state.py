@@ -90,8 +90,12 @@ class FitState:
         self.biases = biases
 
     @classmethod
-    def start(cls, params, X, *, callbacks, device, world):
+    def start(cls, params, X, *, callbacks, device, world, groups=None):
         """Resolve the configuration of ``X``, standardise, build the net.
+
+        The schedules span the rows :meth:`train` will train on: with
+        early stopping, those outside its hold-out (``groups``: whole
+        groups, :func:`split`).
 
         ``params`` are the estimator's, in their flat form
         (:func:`sklearn_jepa._parameters.flatten`); parameters this
@@ -109,7 +113,9 @@ class FitState:
         mean, scale = standardization(X, config)
         torch.manual_seed(seeds.seed("init"))
         module = build_module(config, custom)
-        n_train = len(X) - (n_valid(config, len(X)) if config.early_stopping else 0)
+        n_train = len(X)
+        if config.early_stopping:  # the rows train() will train on
+            n_train = len(split(config, seeds.rng("split"), len(X), groups)[0])
         rows = diagnostic_rows(X, seeds.seed("sample"))
         flops = _step_flops(config, module, (rows - mean) / scale, n_train, seeds)
         config = with_schedule(config, params, n_train, flops)

@@ -105,6 +105,18 @@ def test_the_hold_out_takes_whole_groups(rows):
         assert not set(groups[train]) & set(groups[valid]) and len(train)
 
 
+def test_the_schedule_spans_the_rows_left_after_a_grouped_hold_out(rows):
+    # no group holds exactly the 20 rows to hold out: whole groups hold more
+    groups = np.r_[np.zeros(150, int), np.ones(35, int), np.full(15, 2)]
+    params = _params(early_stopping={"validation_fraction": 0.1})
+    state = FitState.start(
+        params, rows, callbacks=(), device="cpu", world=WORLD, groups=groups
+    )
+    rng = np.random.RandomState(state.seeds.seed("split"))
+    train, _ = split(state.config, rng, len(rows), groups)
+    assert state.config.n_train == len(train) < 200 - n_valid(state.config, 200)
+
+
 def test_a_single_group_holds_out_its_last_rows(rows):
     config = _start(rows, early_stopping={"validation_fraction": 0.1}).config
     train, valid = split(config, np.random.default_rng(0), 200, np.zeros(200))
