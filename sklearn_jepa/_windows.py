@@ -308,6 +308,14 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : JEPAWindowTransformer
+
+        Notes
+        -----
+        The JEPA trains on all windows in memory (``n_windows * n_channels
+        * window_length`` values, twice: as given and standardised). For a
+        recording too long for that, fit with a larger ``hop`` (fewer,
+        less overlapping windows) and embed with the hop you need:
+        ``transform_windows(X, hop=...)``.
         """
         recordings = self._check_recordings(X, reset=True)
         lengths = [x.shape[1] for x in recordings]
@@ -338,7 +346,7 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         self.n_windows_ = len(windows)
         return self
 
-    def transform_windows(self, X, return_index=False):
+    def transform_windows(self, X, return_index=False, hop=None):
         """Embed every window of the recordings ``X``.
 
         Parameters
@@ -348,6 +356,10 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
             ``window_length_`` and ``hop_``.
         return_index : bool, default=False
             Also return ``(recording, start)`` per window.
+        hop : int, default=None
+            Steps between the windows embedded here; ``None``: the fitted
+            ``hop_``. ``hop=1`` embeds a window at every step (a dense
+            profile for change points or anomaly scores).
 
         Windows are cut and embedded at most 128 MB of them at a time, so a
         long recording is never copied into all its windows at once; with a
@@ -361,7 +373,8 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         recordings = self._check_recordings(X, reset=False)
-        index = _index(recordings, self.window_length_, self.hop_)
+        hop = _check_length(hop, "hop") or self.hop_
+        index = _index(recordings, self.window_length_, hop)
         parts = []
         for rows in _chunks(index, self.n_channels_, self.window_length_):
             windows = _gather(recordings, index[rows], self.window_length_)

@@ -277,3 +277,18 @@ def test_chunks_report_progress_when_verbose(monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "embedded 10 of 19 windows"
     assert lines[-1] == "embedded 19 of 19 windows"
+
+
+def test_windows_are_embedded_with_another_hop_than_fitted():
+    X = [_recording(300, seed=4)]
+    jepa = JEPAWindowTransformer(
+        window_length=50, hop=50, estimator=JEPATransformer(**FAST)
+    )
+    jepa.fit(X)
+    assert jepa.n_windows_ == 6
+    Z, index = jepa.transform_windows(X, return_index=True, hop=10)
+    assert index[:, 1].tolist() == list(range(0, 251, 10))
+    coarse = jepa.transform_windows(X)  # the fitted hop
+    assert_allclose(Z[::5], coarse, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="hop must be a positive int"):
+        jepa.transform_windows(X, hop=0)
