@@ -33,6 +33,7 @@ from _common import RESULTS, argument_parser, probe, write_json, write_page
 from threadpoolctl import threadpool_limits
 
 from sklearn_jepa import JEPATransformer, JEPAWindowTransformer, sliding_windows
+from sklearn_jepa._windows import recording_means
 
 WINDOW = 250  # 5 s at 50 Hz
 HOP = 125
@@ -56,13 +57,6 @@ def load():
     return pool, held, y[~test], y[test]
 
 
-def _mean_by_recording(Z, index):
-    recording = index[:, 0]
-    sums = np.zeros((recording.max() + 1, Z.shape[1]))
-    np.add.at(sums, recording, Z)
-    return sums / np.bincount(recording)[:, None]
-
-
 class _OnWindows:
     """A collection transformer applied to the windows of recordings."""
 
@@ -79,7 +73,7 @@ class _OnWindows:
         return (Z, index) if return_index else Z
 
     def transform(self, recordings):
-        return _mean_by_recording(*self.transform_windows(recordings, True))
+        return recording_means(*self.transform_windows(recordings, True))
 
 
 class _Raw:

@@ -11,7 +11,7 @@ embeds the same whatever it is padded to.
 
 import numpy as np
 
-__all__ = ["is_series_list", "pad_series"]
+__all__ = ["as_series", "check_same_channels", "is_series_list", "pad_series"]
 
 
 def is_series_list(X):
@@ -26,6 +26,42 @@ def is_series_list(X):
     if ndims == {1}:
         return len({np.shape(x)[0] for x in X}) > 1
     return ndims <= {1, 2}
+
+
+def as_series(x, i, noun="Series"):
+    """Item ``i`` of a collection as a float64 ``(n_channels, n_timepoints)``
+    array (a 1-D array is one channel).
+
+    Raises
+    ------
+    TypeError
+        A non-numeric item.
+    ValueError
+        An item that is neither 1-D nor 2-D.
+    """
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{noun} {i} of X is not numeric (dtype kind {x.dtype.kind!r}); a "
+            "collection holds numeric arrays (NaN for missing steps)."
+        )
+    if x.ndim not in (1, 2):
+        raise ValueError(
+            f"{noun} {i} of X has {x.ndim} dimensions; a {noun.lower()} is "
+            "(n_timepoints,) or (n_channels, n_timepoints)."
+        )
+    x = np.asarray(x, dtype=np.float64)
+    return x[None, :] if x.ndim == 1 else x
+
+
+def check_same_channels(series, plural="series"):
+    """Raise a ``ValueError`` unless every item has the same channels."""
+    channels = {x.shape[0] for x in series}
+    if len(channels) > 1:
+        raise ValueError(
+            f"The {plural} of X have different numbers of channels "
+            f"{sorted(channels)}; every item of a collection has the same channels."
+        )
 
 
 def pad_series(X, length=None):
@@ -43,22 +79,8 @@ def pad_series(X, length=None):
         Series with different numbers of channels, an empty series, or a
         series longer than ``length``.
     """
-    series = []
-    for i, x in enumerate(X):
-        if not hasattr(x, "dtype") or x.dtype.kind not in "biuf":
-            kind = getattr(getattr(x, "dtype", None), "kind", type(x).__name__)
-            raise TypeError(
-                f"Series {i} of X is not numeric (dtype kind {kind!r}); a "
-                "collection holds numeric arrays."
-            )
-        x = np.asarray(x, dtype=np.float64)
-        series.append(x[None, :] if x.ndim == 1 else x)
-    channels = {x.shape[0] for x in series}
-    if len(channels) > 1:
-        raise ValueError(
-            f"The series of X have different numbers of channels {sorted(channels)}; "
-            "every series of a collection has the same channels."
-        )
+    series = [as_series(x, i) for i, x in enumerate(X)]
+    check_same_channels(series)
     lengths = np.array([x.shape[1] for x in series])
     if (lengths == 0).any():
         raise ValueError(f"Series {int(np.argmin(lengths))} of X is empty.")

@@ -13,9 +13,15 @@ mean of their windows' embeddings, :meth:`~JEPAWindowTransformer.transform`).
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    clone,
+)
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._collections import as_series, check_same_channels
 from ._estimator import JEPATransformer
 
 __all__ = ["JEPAWindowTransformer", "sliding_windows"]
@@ -32,7 +38,7 @@ def single_recording_window(length):
     return max(1, length // _SINGLE_SHARE, min(_MIN_WINDOW, length // 2))
 
 
-def _recordings(X, name="X"):
+def _recordings(X):
     """``X`` as a list of ``(n_channels, n_timepoints)`` float64 arrays.
 
     A list or tuple holds recordings (1-D: univariate, 2-D: ``(n_channels,
@@ -55,45 +61,28 @@ def _recordings(X, name="X"):
             items = [row[None, :] for row in X]
         else:
             raise ValueError(
-                f"{name} must hold recordings: a list of (n_channels, "
+                "X must hold recordings: a list of (n_channels, "
                 "n_timepoints) or 1-D arrays, a 3-D array (n_recordings, "
                 "n_channels, n_timepoints) or a 2-D array of univariate "
                 f"recordings, got an array of {X.ndim} dimension(s). One "
                 "recording is [recording]."
             )
     if not items:
-        raise ValueError(f"{name} holds no recording (0 recordings).")
+        raise ValueError("X holds no recording (0 recordings).")
     out = []
     for i, x in enumerate(items):
         # a DataFrame holds a recording as pandas does: a row per time step,
         # a column per channel (sktime's df-list)
-        x = np.asarray(x).T if hasattr(x, "columns") else np.asarray(x)
-        if x.dtype.kind not in "biuf":
-            raise TypeError(
-                f"Recording {i} of {name} is not numeric (dtype {x.dtype}); "
-                "recordings hold numbers (NaN for missing steps)."
-            )
-        if x.ndim not in (1, 2):
-            raise ValueError(
-                f"Recording {i} of {name} has {x.ndim} dimensions; a recording "
-                "is (n_timepoints,) or (n_channels, n_timepoints)."
-            )
-        x = np.asarray(x, dtype=np.float64)
-        x = x[None, :] if x.ndim == 1 else x
+        x = as_series(np.asarray(x).T if hasattr(x, "columns") else x, i, "Recording")
         if np.isinf(x).any():
-            raise ValueError(f"Recording {i} of {name} contains infinity.")
+            raise ValueError(f"Recording {i} of X contains infinity.")
         observed = np.flatnonzero(~np.isnan(x).all(axis=0))
         if not observed.size:
             raise ValueError(
-                f"Recording {i} of {name} has no observed value (empty or all NaN)."
+                f"Recording {i} of X has no observed value (empty or all NaN)."
             )
         out.append(x[:, : observed[-1] + 1])  # a trailing NaN run is its end
-    channels = {x.shape[0] for x in out}
-    if len(channels) > 1:
-        raise ValueError(
-            f"The recordings of {name} have different numbers of channels "
-            f"{sorted(channels)}; every recording has the same channels."
-        )
+    check_same_channels(out, "recordings")
     return out
 
 
@@ -170,6 +159,17 @@ def _cut(recordings, window_length, hop):
     return _gather(recordings, index, window_length), index
 
 
+def recording_means(Z, index):
+    """The mean of each recording's rows of ``Z`` (windows as ``index``
+    gives them, recording after recording), one row per recording."""
+    recording = index[:, 0]
+    n_recordings = int(recording[-1]) + 1
+    sums = np.zeros((n_recordings, Z.shape[1]), dtype=np.float64)
+    np.add.at(sums, recording, Z)
+    counts = np.bincount(recording, minlength=n_recordings)
+    return (sums / counts[:, None]).astype(Z.dtype, copy=False)
+
+
 def sliding_windows(X, window_length, hop=None, *, return_index=False):
     """Cut recordings into windows of ``window_length`` steps every ``hop``.
 
@@ -222,7 +222,9 @@ def sliding_windows(X, window_length, hop=None, *, return_index=False):
     return (windows, index) if return_index else windows
 
 
-class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
+class JEPAWindowTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """A JEPA fitted on the windows of long recordings.
 
     Cuts every recording into windows (:func:`sliding_windows`), fits a
@@ -317,6 +319,11 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         less overlapping windows) and embed with the hop you need:
         ``transform_windows(X, hop=...)``.
         """
+        estimator = JEPATransformer() if self.estimator is None else self.estimator
+        if not isinstance(estimator, JEPATransformer):
+            raise TypeError(
+                f"estimator must be a JEPATransformer, got {type(estimator).__name__}."
+            )
         recordings = self._check_recordings(X, reset=True)
         lengths = [x.shape[1] for x in recordings]
         window_length = _check_length(self.window_length, "window_length")
@@ -334,11 +341,6 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
                 f"X gives one sample (1 window of {window_length} steps); the "
                 "JEPA needs at least 2 windows: give a shorter window_length, a "
                 "smaller hop or more recordings."
-            )
-        estimator = JEPATransformer() if self.estimator is None else self.estimator
-        if not isinstance(estimator, JEPATransformer):
-            raise TypeError(
-                f"estimator must be a JEPATransformer, got {type(estimator).__name__}."
             )
         # early stopping holds out whole recordings, never a window whose
         # overlapping neighbours are trained on
@@ -397,13 +399,7 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         -------
         X_new : ndarray of shape (n_recordings, n_components)
         """
-        Z, index = self.transform_windows(X, return_index=True)
-        recording = index[:, 0]
-        n_recordings = int(recording[-1]) + 1
-        sums = np.zeros((n_recordings, Z.shape[1]), dtype=np.float64)
-        np.add.at(sums, recording, Z)
-        counts = np.bincount(recording, minlength=n_recordings)
-        return (sums / counts[:, None]).astype(Z.dtype, copy=False)
+        return recording_means(*self.transform_windows(X, return_index=True))
 
     def score(self, X, y=None):
         """Label-free score of the JEPA on the windows of ``X``.
@@ -429,22 +425,9 @@ class JEPAWindowTransformer(TransformerMixin, BaseEstimator):
         windows, _ = _cut(recordings, self.window_length_, self.hop_)
         return self.estimator_.score(windows)
 
-    def get_feature_names_out(self, input_features=None):
-        """``jepawindowtransformer0``, ``jepawindowtransformer1``, ...
-
-        Parameters
-        ----------
-        input_features : None
-            Ignored.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
-        """
-        check_is_fitted(self, "estimator_")
-        prefix = type(self).__name__.lower()
-        n_out = self.estimator_.n_components_
-        return np.asarray([f"{prefix}{i}" for i in range(n_out)], dtype=object)
+    @property
+    def _n_features_out(self):
+        return self.estimator_.n_components_
 
     def _check_recordings(self, X, reset):
         if isinstance(X, (list, tuple)):
