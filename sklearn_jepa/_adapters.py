@@ -1,5 +1,5 @@
-"""The parameters of the toolkit adapters (``sklearn_jepa.aeon``) and the
-:class:`JEPATransformer` they fit."""
+"""The parameters of the toolkit adapters (``sklearn_jepa.aeon``,
+``sklearn_jepa.sktime``) and the :class:`JEPATransformer` they fit."""
 
 from ._estimator import JEPATransformer
 
@@ -20,9 +20,11 @@ SERIES_PARAMS = (
 )
 
 
-def series_transformer(adapter, n_channels):
+def series_transformer(adapter, n_channels=None):
     """A :class:`JEPATransformer` for series with ``adapter``'s parameters;
-    its ``max_length`` (the length to pad to) becomes ``input_shape``."""
+    its ``max_length`` (the length to pad to; an adapter without one reads
+    the series as they come) becomes ``input_shape``."""
     params = {name: getattr(adapter, name) for name in SERIES_PARAMS}
-    shape = None if adapter.max_length is None else (n_channels, adapter.max_length)
+    max_length = getattr(adapter, "max_length", None)
+    shape = None if max_length is None else (n_channels, max_length)
     return JEPATransformer(input_kind="signal", input_shape=shape, **params)

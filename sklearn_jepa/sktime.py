@@ -22,8 +22,7 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 
 import pandas as pd
 
-from ._adapters import SERIES_PARAMS
-from ._estimator import JEPATransformer
+from ._adapters import series_transformer
 from ._windows import JEPAWindowTransformer
 
 __all__ = ["JEPAPanelTransformer"]
@@ -128,11 +127,10 @@ class JEPAPanelTransformer(BaseTransformer):
         super().__init__()
 
     def _fit(self, X, y=None):
-        params = {name: getattr(self, name) for name in SERIES_PARAMS}
         self.jepa_ = JEPAWindowTransformer(
             window_length=self.window_length,
             hop=self.hop,
-            estimator=JEPATransformer(input_kind="signal", **params),
+            estimator=series_transformer(self),
         ).fit(X)  # sktime's df-list: JEPAWindowTransformer reads frames
         return self
 

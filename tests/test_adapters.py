@@ -35,3 +35,13 @@ def test_max_length_becomes_the_input_shape(n_channels):
     adapter.max_length = 50
     jepa = series_transformer(adapter, n_channels)
     assert jepa.input_shape == (n_channels, 50)
+
+
+def test_an_adapter_without_max_length_reads_series_as_they_come():
+    class _NoMaxLength:
+        def __init__(self):
+            for name in SERIES_PARAMS:
+                setattr(self, name, JEPATransformer().get_params()[name])
+
+    jepa = series_transformer(_NoMaxLength())
+    assert jepa.input_shape is None and jepa.input_kind == "signal"
