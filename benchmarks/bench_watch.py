@@ -25,11 +25,10 @@ Writes docs/results/watch.json and docs/watch.md.
 """
 
 import json
-import time
 import warnings
 
 import numpy as np
-from _common import RESULTS, argument_parser, probe, write_json, write_page
+from _common import RESULTS, argument_parser, probe, timed, write_json, write_page
 from threadpoolctl import threadpool_limits
 
 from sklearn_jepa import JEPATransformer, JEPAWindowTransformer, sliding_windows
@@ -127,11 +126,9 @@ def run():
         fits = []
         for seed in seeds:
             model = make(seed)
-            start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(pool)
-            fits.append(time.perf_counter() - start)
+                fits.append(timed(model.fit, pool)[1])
             Zw_pool, Zw_held = (
                 model.transform_windows(pool),
                 model.transform_windows(held),
@@ -177,14 +174,10 @@ def run_long(recordings, repeats=(1, 4)):
     for times in repeats:
         recording = np.tile(whole, times)
         jepa = _jepa(0)
-        start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            jepa.fit([recording])
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        Z = jepa.transform_windows([recording])
-        transform_s = time.perf_counter() - start
+            _, fit_s = timed(jepa.fit, [recording])
+        Z, transform_s = timed(jepa.transform_windows, [recording])
         rows.append(
             {
                 "steps": int(recording.shape[1]),
