@@ -1,5 +1,6 @@
 """sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
 
+from ._cnn import ConvImageEncoder, ConvImagePredictor
 from ._conv import ConvPredictor, DilatedConvEncoder
 from ._dask import transform_dask
 from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
@@ -16,6 +17,8 @@ from ._windows import JEPAWindowTransformer, sliding_windows
 
 __all__ = [
     "CollapseWarning",
+    "ConvImageEncoder",
+    "ConvImagePredictor",
     "ConvPredictor",
     "DilatedConvEncoder",
     "FeatureMask",

@@ -6,6 +6,7 @@ in the configuration (``_config`` resolves the defaults).
 
 import copy
 
+from ._cnn import ConvImageEncoder, ConvImagePredictor
 from ._conv import ConvPredictor, DilatedConvEncoder
 from ._encoders import MLPEncoder, MLPPredictor
 from ._masks import MissingTokens
@@ -29,7 +30,8 @@ def build_module(config, custom_encoder=None):
         online,
         _predictor(config),
         MissingTokens(config.shape, config.grid),
-        layered_target=config.pooling == "layers",
+        # token encoders regress on their tokens; the MLP on every layer
+        layered_target=config.pooling == "layers" and not config.token_output,
     )
 
 
@@ -53,6 +55,8 @@ def _transformer(config):
 
 
 def _conv(config):
+    if config.kind == "image":
+        return ConvImageEncoder(config.shape, config.hidden_size, config.n_layers)
     return DilatedConvEncoder(
         config.shape, config.hidden_size, config.n_layers, config.patch_size
     )
@@ -73,6 +77,13 @@ def _predictor(config):
             config.predictor_size,
             config.predictor_layers,
             n_outputs=config.pooled_width,
+        )
+    if config.encoder == "conv" and config.kind == "image":
+        return ConvImagePredictor(
+            config.grid,
+            config.embedding_size,
+            config.predictor_size,
+            config.predictor_layers,
         )
     if config.encoder == "conv":
         return ConvPredictor(

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import torch
 
 from ._budget import auto_epochs, auto_lr, auto_momentum
+from ._cnn import READOUT, image_stages, stage_widths
 from ._compat import config_fields_0_2
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
@@ -25,7 +26,9 @@ from ._warnings import warn
 __all__ = ["JEPAConfig", "resolve_config", "resolve_input", "with_schedule"]
 
 KINDS = ("auto", "table", "image", "signal")
-DEFAULT_ENCODERS = {"table": "mlp", "image": "transformer", "signal": "conv"}
+# images: a random CNN starts 4 points above a random ViT over patches
+# (Fashion-MNIST, 10 labels per class), and trains from there (docs/pools.md)
+DEFAULT_ENCODERS = {"table": "mlp", "image": "conv", "signal": "conv"}
 # hide 15-50 % of a row's features: with (0.3, 0.7) the layered target lost
 # 2.9 points on LetterRecognition and 2.6 on Adult (docs/pools.md)
 DEFAULT_MASK_RATIO = (0.15, 0.5)
@@ -146,6 +149,10 @@ class JEPAConfig:
         if self.pooling == "blocks":
             # the input projection, each block, the normalised embedding
             return (self.n_layers + 2) * self.embedding_size * N_STATS
+        if self.pooling == "layers" and self.token_output:
+            # the image CNN: every stage averaged over 2x2 regions
+            widths = stage_widths(self.hidden_size, self.n_layers)
+            return READOUT**2 * sum(widths)
         if self.pooling == "layers":
             return self.n_layers * self.hidden_size + self.embedding_size
         return self.embedding_size
@@ -157,7 +164,8 @@ class JEPAConfig:
         the last layer under ``"layers"`` (shallow layers would hide a
         collapsed embedding)."""
         if self.pooling == "layers":
-            return None
+            # the image CNN's last stage, averaged over its cells
+            return "mean" if self.token_output else None
         return "max" if self.pooling == "blocks" else self.pooling
 
     @property
@@ -436,10 +444,12 @@ def _transformer_architecture(spec, params):
 
 
 def _conv_architecture(spec, params):
+    if spec.kind == "image":
+        return _cnn_architecture(spec, params)
     if spec.kind != "signal":
         raise ValueError(
-            f"encoder='conv' is for signals, got input of kind {spec.kind!r} "
-            "(give input_shape=(L,) or input_kind='signal')."
+            f"encoder='conv' is for signals and images, got input of kind "
+            f"{spec.kind!r} (give input_shape=(L,) or input_shape=(H, W))."
         )
     dim = params["hidden_size"] or 64
     # 0.3 spelled the stride patch_size (_warn_ineffective says so)
@@ -456,6 +466,32 @@ def _conv_architecture(spec, params):
         n_registers=0,
         patch_size=stride,
         grid=(n_tokens,),
+        token_output=True,
+    )
+
+
+def _cnn_architecture(spec, params):
+    """The image CNN: 32, 64, 128 channels by default (the random-CNN
+    baseline's widths), masks on its last stage's grid."""
+    width = params["hidden_size"] or 32
+    n_stages = params["n_layers"] or 3
+    factor = 2 ** image_stages(spec.spatial, n_stages)
+    dim = stage_widths(width, n_stages)[-1]
+    import os
+
+    if os.environ.get("CNN_MULTI"):
+        dim = sum(stage_widths(width, n_stages))
+    return dict(
+        encoder="conv",
+        hidden_size=width,
+        embedding_size=dim,
+        n_layers=n_stages,
+        predictor_size=params["predictor_size"] or max(1, dim // 2),
+        predictor_layers=3,
+        n_heads=None,
+        n_registers=0,
+        patch_size=None,
+        grid=tuple(math.ceil(s / factor) for s in spec.spatial),
         token_output=True,
     )
 
@@ -506,29 +542,33 @@ def _custom_architecture(encoder, spec, params):
 
 
 def _resolve_pooling(pooling, arch, spec):
-    """``"blocks"`` for the conv encoder, ``"mean"`` for other signal and custom
-    token encoders, ``"flatten"`` for images and feature tokens, ``"layers"``
-    for the MLP (``None``, its last layer, with ``"last"``)."""
+    """``"blocks"`` for the conv encoder on signals, ``"layers"`` for it on
+    images and for the MLP (``None``, its last layer, with ``"last"``),
+    ``"mean"`` for other signal and custom token encoders, ``"flatten"`` for
+    the image transformer and feature tokens."""
     if arch["encoder"] == "mlp":
         # a token pooling has no effect on the MLP (it warns): its default
         return None if pooling == "last" else "layers"
-    if pooling in ("layers", "last"):
+    image_cnn = arch["encoder"] == "conv" and spec.kind == "image"
+    if pooling == "last" or (pooling == "layers" and not image_cnn):
         raise ValueError(
-            f"pooling={pooling!r} reads out the layers of the mlp encoder; "
+            f"pooling={pooling!r} reads out the layers of the mlp encoder (and "
+            f"'layers' those of the conv encoder on images); "
             f"encoder={arch['encoder']!r} outputs tokens (pool them with "
-            "'mean', 'max', 'flatten' or, for 'conv', 'blocks')."
+            "'mean', 'max', 'flatten' or, for 'conv' on signals, 'blocks')."
         )
     if not arch["token_output"]:
         return None
-    if pooling == "blocks" and arch["encoder"] != "conv":
+    if pooling == "blocks" and (arch["encoder"] != "conv" or image_cnn):
         raise ValueError(
-            "pooling='blocks' reads out the layers of the conv encoder; "
-            f"encoder={arch['encoder']!r} has no such layers."
+            "pooling='blocks' reads out the layers of the conv encoder on "
+            f"signals; encoder={arch['encoder']!r} on {spec.kind}s has no such "
+            "layers (the conv encoder on images reads its layers with 'layers')."
         )
     if pooling != "auto":
         return pooling
     if arch["encoder"] == "conv":
-        return "blocks"
+        return "layers" if image_cnn else "blocks"
     return "mean" if arch["encoder"] == "custom" or spec.kind == "signal" else "flatten"
 
 
@@ -547,7 +587,11 @@ def _warn_ineffective(params, config):
         ignored.append(("n_registers", "encoder='transformer' on tables"))
     stride = params.get("stride")
     if params["patch_size"] is not None:
-        if config.encoder == "conv" and stride is None:
+        if config.encoder == "conv" and config.kind == "image":
+            ignored.append(
+                ("patch_size", "the transformer encoder on images and signals")
+            )
+        elif config.encoder == "conv" and stride is None:
             warn(
                 f"encoder_params={{'patch_size': {params['patch_size']!r}}} set the "
                 "conv encoder's stride, as 0.3's patch_size did; since 0.4 that is "
@@ -559,8 +603,8 @@ def _warn_ineffective(params, config):
             ignored.append(
                 ("patch_size", "the transformer encoder on images and signals")
             )
-    if stride is not None and config.encoder != "conv":
-        ignored.append(("stride", "the conv encoder (signals)"))
+    if stride is not None and (config.encoder != "conv" or config.kind == "image"):
+        ignored.append(("stride", "the conv encoder on signals"))
     pooling = params["pooling"]
     if config.encoder == "mlp" and pooling not in ("auto", "layers", "last"):
         ignored.append(("pooling", "encoders that output one embedding per token"))

@@ -30,7 +30,7 @@ from ._inference import chunks, embed, layer_chunks, predictability
 from ._parameters import stored
 from ._projection import fit_projection
 from ._readout import fit_biases
-from ._runtime import forked_rng
+from ._runtime import bf16_supported, forked_rng
 from ._seeds import Seeds
 from ._training import collator, make_net
 from ._warnings import warn
@@ -104,10 +104,11 @@ class FitState:
         seeds = Seeds.from_random_state(params["random_state"])
         custom = _custom_encoder(params)
         config = resolve_config(params, X.shape[1], custom, warn_ineffective=True)
-        if config.bf16 and torch.device(device).type != "cuda":
+        if config.bf16 and not bf16_supported(torch.device(device).type):
             warn(
                 f"bf16=True has no effect on device {str(device)!r}: bfloat16 "
-                "autocast is used on CUDA only.",
+                "autocast is used on CUDA and on CPUs with native bfloat16 "
+                "instructions only.",
                 UserWarning,
             )
         mean, scale = standardization(X, config)

@@ -32,6 +32,7 @@ from ._portable import (
     tensors_from_arrays,
     tensors_to_arrays,
 )
+from ._runtime import bf16_supported
 
 __all__ = [
     "BatchLoader",
@@ -194,7 +195,8 @@ class JEPANet(NeuralNet):
     Parameters
     ----------
     autocast_bf16 : bool, default=False
-        Run the forward pass under bfloat16 autocast on CUDA.
+        Run the forward pass under bfloat16 autocast on CUDA, and on CPUs
+        with native bfloat16 instructions (:func:`bf16_supported`).
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -335,8 +337,11 @@ class JEPANet(NeuralNet):
             super()._set_training(training)
 
     def infer(self, x, **fit_params):
-        enabled = self.autocast_bf16 and str(self.device).startswith("cuda")
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=enabled):
+        device_type = torch.device(self.device).type
+        enabled = self.autocast_bf16 and bf16_supported(device_type)
+        if device_type not in ("cuda", "cpu"):
+            device_type, enabled = "cpu", False
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=enabled):
             return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred, y_true=None, X=None, training=False):
