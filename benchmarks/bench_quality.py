@@ -26,6 +26,7 @@ from _common import (
     timed,
     write_json,
 )
+from _random_cnn import RandomCNN
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.kernel_approximation import RBFSampler
@@ -40,7 +41,10 @@ from sklearn_jepa.datasets import load_mnist1d, make_structure_noise
 K = 16
 # Longer or tuned training than the default budget (docs/benchmarks.md).
 TUNED = {
-    "digits (8x8 image)": dict(encoder_params={"patch_size": 1}, max_iter=10),
+    # 0.4's tuned ViT over pixel tokens, beside the CNN default
+    "digits (8x8 image)": dict(
+        encoder="transformer", encoder_params={"patch_size": 1}, max_iter=10
+    ),
     "MNIST-1D": dict(max_iter=30),
 }
 # What training adds: the same network at its random initialisation (one
@@ -49,7 +53,11 @@ UNTRAINED = dict(max_iter=1, learning_rate=1e-12)
 # The whole embedding of pixel tokens (n_components=None, patch 1). Two
 # controls: its untrained twin and random RBF features of the same size
 # (the embedding, or its width?).
-FULL = {"digits (8x8 image)": dict(encoder_params={"patch_size": 1}, max_iter=10)}
+FULL = {
+    "digits (8x8 image)": dict(
+        encoder="transformer", encoder_params={"patch_size": 1}, max_iter=10
+    )
+}
 FULL_CONTROLS = ("digits (8x8 image)",)
 N_RBF = 4096
 LABELS_PER_CLASS = [1, 2, 5, 10, 50, None]  # None: all labels
@@ -91,6 +99,12 @@ def representations(name, jepa_params, seed, n_features):
         "JEPA defaults": JEPATransformer(random_state=seed, **jepa_params),
         f"JEPA{K}": JEPATransformer(k, random_state=seed, **jepa_params),
     }
+    if jepa_params.get("input_shape") and len(jepa_params["input_shape"]) >= 2:
+        # images: the field's random features and the default's twin
+        models["random CNN"] = RandomCNN(jepa_params["input_shape"], random_state=seed)
+        models["JEPA defaults untrained"] = JEPATransformer(
+            random_state=seed, **jepa_params, **UNTRAINED
+        )
     if name in TUNED:
         models[f"JEPA{K} tuned"] = JEPATransformer(
             k, random_state=seed, **jepa_params, **TUNED[name]

@@ -12,9 +12,10 @@ Gyires-Toth 2024): masks are drawn on the last stage's grid of cells; the
 input and every stage's output are multiplied by the mask upsampled to that
 stage's resolution, so a hidden pixel never enters the receptive field of a
 visible cell (it reads zeros there, as at the image border). The target
-encoder (the EMA copy) sees the whole image; the predictor fills the hidden
-cells with a mask token and predicts their embeddings with depthwise
-separable convolutions on the same grid.
+encoder (the EMA copy) sees the whole image; a cell's embedding is every
+stage's output averaged over the cell; the predictor fills the hidden cells
+with a mask token and predicts their embeddings with depthwise separable
+convolutions on the same grid.
 
 No batch or group normalisation: a row's embedding never depends on its
 batch, and the masked statistics CNN-JEPA needs for batch norm are not
@@ -22,7 +23,6 @@ needed.
 """
 
 import math
-import os
 
 import torch
 import torch.nn.functional as F
@@ -89,7 +89,7 @@ class ConvImageEncoder(nn.Module):
         tokens :meth:`forward` returns. Images whose sides are not a multiple
         of ``2**n_pools`` are zero-padded at the end.
     dim : int
-        Channels of the last stage, the width of one token.
+        Width of one token: the channels of every stage together.
 
     Examples
     --------
@@ -97,7 +97,7 @@ class ConvImageEncoder(nn.Module):
     >>> from sklearn_jepa import ConvImageEncoder
     >>> encoder = ConvImageEncoder((1, 28, 28), width=8)
     >>> encoder.grid, encoder(torch.zeros(2, 784)).shape
-    ((7, 7), torch.Size([2, 49, 32]))
+    ((7, 7), torch.Size([2, 49, 56]))
     >>> [h.shape[1] for h in encoder.layers(torch.zeros(2, 784))]
     [32, 64, 128]
     """
@@ -122,22 +122,23 @@ class ConvImageEncoder(nn.Module):
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """``(batch_size, n_tokens, dim)``: the last stage at each cell.
+        """``(batch_size, n_tokens, dim)``: every stage at each cell.
+
+        Each stage's output averaged over the cell, layer-normalised per
+        stage, concatenated: ``dim = sum`` of the stages' channels. The JEPA
+        target is then every stage the read-out uses, not the last one
+        alone: regressing on the last stage only, the shallow stages drifted
+        from their useful random start (digits 8x8, 10 labels per class:
+        86.4 against 91.8 for every stage, the untrained twin 92.5).
 
         ``mask``: bool ``(batch_size, n_tokens)``, the cells the encoder may
         see; the input and every stage are zero elsewhere.
         """
-        stages = self._stages(x, mask)
-        if os.environ.get("CNN_MULTI"):
-            cells = [
-                F.layer_norm(
-                    F.adaptive_avg_pool2d(h, self.grid).flatten(2).transpose(1, 2),
-                    (h.shape[1],),
-                )
-                for h in stages
-            ]
-            return torch.cat(cells, dim=2)
-        return stages[-1].flatten(2).transpose(1, 2)
+        cells = [
+            F.layer_norm(_at_cells(h, self.grid), (h.shape[1],))
+            for h in self._stages(x, mask)
+        ]
+        return torch.cat(cells, dim=2)
 
     def layers(
         self, x: torch.Tensor, mask: torch.Tensor | None = None
@@ -165,16 +166,19 @@ class ConvImageEncoder(nn.Module):
             cells = _upsample(keep, scale)
             if i == 0 and cells is not None:
                 h = h * cells  # no hidden pixel enters a receptive field
-            h = conv(h)
-            if os.environ.get("CNN_NORM"):
-                h = F.layer_norm(h.transpose(1, 3), (h.shape[1],)).transpose(1, 3)
-            h = F.relu(h)
+            h = F.relu(conv(h))
             if cells is not None:
                 h = h * cells
             out.append(h)
             if i < self.n_pools:
                 h = F.max_pool2d(h, 2)
         return out
+
+
+def _at_cells(h, grid):
+    """``(batch_size, channels, H, W)`` averaged over each cell of ``grid``:
+    ``(batch_size, n_tokens, channels)``."""
+    return F.adaptive_avg_pool2d(h, grid).flatten(2).transpose(1, 2)
 
 
 def _upsample(keep, scale):

@@ -476,11 +476,8 @@ def _cnn_architecture(spec, params):
     width = params["hidden_size"] or 32
     n_stages = params["n_layers"] or 3
     factor = 2 ** image_stages(spec.spatial, n_stages)
-    dim = stage_widths(width, n_stages)[-1]
-    import os
-
-    if os.environ.get("CNN_MULTI"):
-        dim = sum(stage_widths(width, n_stages))
+    # a cell's token: every stage's channels (the target of each stage)
+    dim = sum(stage_widths(width, n_stages))
     return dict(
         encoder="conv",
         hidden_size=width,

@@ -24,12 +24,13 @@ def test_cnn_grid_and_shapes_for_any_image_size(shape, grid):
     encoder = ConvImageEncoder(shape, width=4)
     x = torch.randn(3, math.prod(shape))
     assert encoder.grid == grid
-    assert encoder(x).shape == (3, math.prod(grid), 16)
+    # a cell's token: every stage (4 + 8 + 16 channels)
+    assert encoder(x).shape == (3, math.prod(grid), 28)
     layers = encoder.layers(x)
     assert [h.shape for h in layers] == [(3, 4 * w) for w in (4, 8, 16)]
-    predictor = ConvImagePredictor(grid, 16, 8)
+    predictor = ConvImagePredictor(grid, 28, 8)
     mask = torch.rand(3, math.prod(grid)) > 0.5
-    assert predictor(encoder(x, mask), mask, ~mask).shape == (3, math.prod(grid), 16)
+    assert predictor(encoder(x, mask), mask, ~mask).shape == (3, math.prod(grid), 28)
 
 
 def test_cnn_stages_keep_at_least_four_cells_a_side():
@@ -106,7 +107,7 @@ def test_cnn_read_outs_of_other_encoders_are_errors(params, message):
 
 def test_cnn_token_poolings_work():
     X = np.random.RandomState(0).rand(20, 64)
-    for pooling, width in [("mean", 128), ("max", 128), ("flatten", 16 * 128)]:
+    for pooling, width in [("mean", 224), ("max", 224), ("flatten", 16 * 224)]:
         jepa = JEPATransformer(input_shape=(8, 8), pooling=pooling, max_iter=1)
         assert jepa.fit_transform(X).shape == (20, width)
 

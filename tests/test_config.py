@@ -156,11 +156,12 @@ def test_long_series_are_strided_to_at_most_128_tokens():
     assert jepa.net_.module_.encoder.grid == (125,)
 
 
-@pytest.mark.parametrize("params", [{}, dict(input_shape=(4, 4))])
-def test_conv_encoder_is_for_signals_only(params):
+def test_conv_encoder_is_for_signals_and_images():
     X = np.random.RandomState(0).randn(10, 16)
-    with pytest.raises(ValueError, match="encoder='conv' is for signals"):
-        JEPATransformer(encoder="conv", max_iter=1, **params).fit(X)
+    with pytest.raises(ValueError, match="encoder='conv' is for signals and images"):
+        JEPATransformer(encoder="conv", max_iter=1).fit(X)
+    jepa = JEPATransformer(encoder="conv", input_shape=(4, 4), max_iter=1).fit(X)
+    assert jepa.config_.grid == (4, 4)
 
 
 def test_explicit_max_epochs_is_kept():
@@ -189,17 +190,14 @@ def test_fit_uses_auto_lr_and_momentum_unless_given():
 def test_config_records_every_resolved_default(X):
     jepa = JEPATransformer(input_shape=(8, 8), max_iter=1, random_state=0).fit(X)
     config = jepa.config_
-    assert (config.kind, config.shape, config.encoder) == (
-        "image",
-        (1, 8, 8),
-        "transformer",
-    )
-    assert (config.hidden_size, config.n_layers, config.n_heads) == (64, 4, 4)
-    assert (config.patch_size, config.grid, config.pooling) == (2, (4, 4), "flatten")
-    assert (config.predictor_size, config.predictor_layers) == (32, 2)
+    assert (config.kind, config.shape, config.encoder) == ("image", (1, 8, 8), "conv")
+    assert (config.hidden_size, config.n_layers, config.n_heads) == (32, 3, None)
+    assert (config.patch_size, config.grid, config.pooling) == (None, (4, 4), "layers")
+    assert (config.embedding_size, config.pooled_width) == (224, 896)
+    assert (config.predictor_size, config.predictor_layers) == (112, 3)
     assert isinstance(config.masking, MultiBlockMask)
-    assert config.batch_size == 128 and config.steps_per_epoch == 5
-    assert config.total_steps == 5 and config.learning_rate == pytest.approx(3e-3)
+    assert config.batch_size == 32 and config.steps_per_epoch == 19
+    assert config.total_steps == 19 and config.learning_rate == pytest.approx(3e-3)
     # the net is built from the config, not from the parameters again
     assert jepa.net_.lr == config.learning_rate
     assert jepa.net_.max_epochs == config.max_iter
@@ -236,7 +234,12 @@ def test_parameters_without_effect_warn(X, tiny, params, name):
     "params",
     [
         dict(),
-        dict(input_shape=(8, 8), encoder_params={"n_heads": 2, "patch_size": 4}),
+        dict(
+            input_shape=(8, 8),
+            encoder="transformer",
+            encoder_params={"n_heads": 2, "patch_size": 4},
+        ),
+        dict(input_shape=(8, 8), pooling="mean"),
         dict(encoder="transformer", encoder_params={"n_registers": 2, "n_heads": 2}),
         dict(input_shape=(64,), encoder_params={"stride": 2}, pooling="mean"),
         dict(masking=0.5),
@@ -323,4 +326,6 @@ def test_mlp_pooling_last_is_the_03_bottleneck(X, tiny):
 @pytest.mark.parametrize("pooling", ["layers", "last"])
 def test_mlp_read_outs_are_refused_for_token_encoders(X, tiny, pooling):
     with pytest.raises(ValueError, match="mlp encoder"):
-        JEPATransformer(**tiny, input_shape=(8, 8), pooling=pooling).fit(X[:64])
+        JEPATransformer(
+            **tiny, input_shape=(8, 8), encoder="transformer", pooling=pooling
+        ).fit(X[:64])

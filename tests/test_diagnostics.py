@@ -52,6 +52,7 @@ def test_collapse_is_judged_on_what_transform_returns(X, monkeypatch):
         JEPATransformer(
             4,
             input_shape=(8, 8),
+            encoder="transformer",
             hidden_size=16,
             n_layers=1,
             max_iter=1,

@@ -78,8 +78,15 @@ def test_changed_architecture_under_warm_start_warns(X, params, shown):
         jepa.partial_fit(X)
 
 
-def test_bf16_on_a_cpu_warns(X):
+def test_bf16_on_a_cpu_warns_only_without_bfloat16_instructions(X, monkeypatch):
+    import sklearn_jepa._state as state
+
+    monkeypatch.setattr(state, "bf16_supported", lambda device_type: False)
     with pytest.warns(UserWarning, match="bf16=True has no effect on device 'cpu'"):
+        JEPATransformer(hidden_size=16, max_iter=1, bf16=True).fit(X[:100])
+    monkeypatch.setattr(state, "bf16_supported", lambda device_type: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         JEPATransformer(hidden_size=16, max_iter=1, bf16=True).fit(X[:100])
 
 

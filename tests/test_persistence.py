@@ -19,7 +19,10 @@ from sklearn_jepa import JEPATransformer, ModelVersionWarning, load, save
 KINDS = {
     "table": dict(),
     "feature-tokens": dict(encoder="transformer", encoder_params={"n_heads": 2}),
-    "image": dict(input_shape=(8, 8), encoder_params={"n_heads": 2}),
+    "image": dict(input_shape=(8, 8)),
+    "image-transformer": dict(
+        input_shape=(8, 8), encoder="transformer", encoder_params={"n_heads": 2}
+    ),
     "signal": dict(input_shape=(64,)),
 }
 

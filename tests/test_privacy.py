@@ -11,7 +11,7 @@ from sklearn_jepa import JEPATransformer, save
 
 KINDS = {
     "table": dict(),
-    "image": dict(input_shape=(8, 8), encoder_params={"n_heads": 2}),
+    "image": dict(input_shape=(8, 8)),
     "signal": dict(input_shape=(64,)),
     "early-stopping": dict(early_stopping=True),
 }

@@ -16,15 +16,17 @@ from sklearn_jepa._projection import fit_projection, project
 @pytest.mark.parametrize(
     "params, width",
     [
-        # 8x8 image, default patch 2: 4x4 tokens of width 16, flattened
-        (dict(input_shape=(8, 8)), 16 * 16),
+        # 8x8 image, the ViT with patch 2: 4x4 tokens of width 16, flattened
+        (dict(input_shape=(8, 8), encoder="transformer"), 16 * 16),
+        # 8x8 image, the CNN (one stage of 16 channels): 2x2 regions
+        (dict(input_shape=(8, 8)), 4 * 16),
         # signal, conv "blocks" read-out: 1 block + input projection + norm,
         # 7 values per channel (max, mean, 5 PPV)
         (dict(input_shape=(64,)), (1 + 2) * 16 * 7),
         # whole-row MLP, "layers" read-out: its hidden layer and its output
         (dict(), 2 * 16),
     ],
-    ids=["image-flatten", "signal-blocks", "mlp"],
+    ids=["image-flatten", "image-layers", "signal-blocks", "mlp"],
 )
 def test_n_components_none_returns_the_whole_pooled_embedding(
     tiny, X, params, width, tmp_path
@@ -51,7 +53,7 @@ def test_n_components_none_returns_the_whole_pooled_embedding(
 def test_n_components_sets_the_projected_width(tiny, X):
     X = X[:300]  # half the shared rows: enough here, and twice as fast
     jepa = JEPATransformer(**tiny, input_shape=(8, 8), random_state=0).fit(X)
-    assert jepa.n_components_ == 4 and jepa.projection_[1].shape == (4, 16 * 16)
+    assert jepa.n_components_ == 4 and jepa.projection_[1].shape == (4, 4 * 16)
 
 
 def test_fit_projection_is_pca_with_fixed_signs():

@@ -102,7 +102,13 @@ def test_device_auto_resolves(monkeypatch):
     assert resolve_device("auto") == "cuda"
 
 
-def test_bf16_is_ignored_on_cpu(small, X):
-    Z1 = JEPATransformer(**small, bf16=True, random_state=0).fit_transform(X)
-    Z2 = JEPATransformer(**small, random_state=0).fit_transform(X)
-    assert_array_equal(Z1, Z2)
+def test_bf16_trains_in_bfloat16_only_where_the_cpu_has_it(small, X, monkeypatch):
+    import sklearn_jepa._training as training
+
+    Z = JEPATransformer(**small, random_state=0).fit_transform(X)
+    monkeypatch.setattr(training, "bf16_supported", lambda device_type: False)
+    Z_off = JEPATransformer(**small, bf16=True, random_state=0).fit_transform(X)
+    assert_array_equal(Z_off, Z)  # without bfloat16 instructions: ignored
+    monkeypatch.setattr(training, "bf16_supported", lambda device_type: True)
+    Z_on = JEPATransformer(**small, bf16=True, random_state=0).fit_transform(X)
+    assert np.isfinite(Z_on).all() and not np.array_equal(Z_on, Z)
