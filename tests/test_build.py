@@ -106,10 +106,16 @@ def test_custom_encoder_with_bad_output_is_rejected(tiny, X):
                 input_shape=(8, 8),
                 hidden_size=16,
                 n_layers=3,
+                encoder="transformer",
                 encoder_params={"n_heads": 2},
             ),
             "TokenEncoder",
             "TokenPredictor",
+        ),
+        (
+            dict(input_shape=(8, 8), hidden_size=4, n_layers=3),
+            "ConvImageEncoder",
+            "ConvImagePredictor",
         ),
         (
             dict(input_shape=(64,), hidden_size=16, n_layers=3),
@@ -131,7 +137,7 @@ def test_module_is_built_as_the_config_says(params, encoder, predictor):
     layers = {
         "mlp": lambda e: sum(isinstance(m, torch.nn.LayerNorm) for m in e.modules()),
         "transformer": lambda e: len(e.blocks.layers),
-        "conv": lambda e: len(e.blocks),
+        "conv": lambda e: len(getattr(e, "convs", None) or e.blocks),
     }[config.encoder]
     assert layers(module.encoder) == config.n_layers == 3
 

@@ -11,7 +11,10 @@ from sklearn_jepa._masks import MaskCollator, MissingTokens
 KINDS = {
     "table-mlp": dict(),
     "feature-tokens": dict(encoder="transformer", encoder_params={"n_heads": 2}),
-    "image": dict(input_shape=(8, 8), encoder_params={"n_heads": 2}),
+    "image": dict(input_shape=(8, 8)),
+    "image-transformer": dict(
+        input_shape=(8, 8), encoder="transformer", encoder_params={"n_heads": 2}
+    ),
     "signal-conv": dict(input_shape=(64,)),
     "signal-transformer": dict(
         input_shape=(64,), encoder="transformer", encoder_params={"n_heads": 2}
