@@ -424,12 +424,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.random_state = random_state
         self.verbose = verbose
         if deprecated_params:
-            # 0.3's spellings, for one release (sklearn_jepa._parameters);
-            # anything else is an error at fit, where scikit-learn validates
+            # 0.3's spellings, for one release (sklearn_jepa._parameters).
+            # Anything else is a TypeError here, as for any Python call:
+            # kept until fit, clone (which rebuilds from get_params) dropped
+            # a misspelt keyword and cross-validation ran the default.
             new, unknown = translate(vars(self), deprecated_params)
+            check_unknown(unknown)
             vars(self).update(new)
-            if unknown:
-                self._unknown_params = unknown
 
     def set_params(self, **params):
         """Set the parameters of this estimator.
@@ -461,9 +462,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if old:
             current = {**self.get_params(deep=False), **params}
             new, unknown = translate(current, old)
+            check_unknown(unknown)
             params.update(new)
-            if unknown:
-                self._unknown_params = unknown
         return super().set_params(**params)
 
     def fit(
@@ -656,7 +656,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _params(self):
         """The flat parameters a fit reads (``_parameters.flatten``)."""
-        check_unknown(getattr(self, "_unknown_params", None))
         params = flatten(self.get_params(deep=False))
         shape = getattr(self, "collection_shape_", None)
         if shape is not None:

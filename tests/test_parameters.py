@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
@@ -176,13 +177,18 @@ def _score(pipe, X, y=None):
     return pipe.score(X)
 
 
-def test_unknown_keyword_is_a_type_error_at_fit(X):
-    # scikit-learn validates at fit, not in __init__
-    jepa = JEPATransformer(hiden_size=8)
+def test_unknown_keyword_is_a_type_error_at_construction(X):
+    # as for any Python call: kept until fit, clone dropped it and
+    # cross_val_score ran the default width silently
     with pytest.raises(TypeError, match=r"unexpected parameter\(s\) 'hiden_size'"):
-        jepa.fit(X[:50])
+        JEPATransformer(hiden_size=8)
     with pytest.raises(ValueError, match="Invalid parameter 'hiden_size'"):
         JEPATransformer().set_params(hiden_size=8)
+    with pytest.raises(TypeError, match=r"unexpected parameter\(s\) 'hiden_size'"):
+        JEPATransformer().set_params(deprecated_params={"hiden_size": 8})
+    # a cloned estimator keeps every parameter it was built with
+    jepa = clone(JEPATransformer(hidden_size=8, max_iter=1, random_state=0))
+    assert jepa.fit(X[:50]).config_.hidden_size == 8
 
 
 def test_partial_fit_after_an_early_stopping_fit_trains(X):
