@@ -358,7 +358,8 @@ class FitState:
                 f"The embedding collapsed: effective rank "
                 f"{stats['effective_rank']:.2f}, median relative std "
                 f"{stats['std_median']:.2e}. Try a lower learning_rate, a "
-                "slower EMA (ema_momentum closer to 1) or more hidden (masking=0.6, say).",
+                "slower EMA (ema_momentum closer to 1) or a larger hidden share "
+                "(masking).",
                 CollapseWarning,
             )
 
