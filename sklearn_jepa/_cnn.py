@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._tokens import init_embedding
+from ._conv import ConvPredictor
 
 __all__ = ["ConvImageEncoder", "ConvImagePredictor", "image_stages"]
 
@@ -203,12 +203,12 @@ class _SeparableBlock(nn.Module):
         return h + self.net(h)
 
 
-class ConvImagePredictor(nn.Module):
+class ConvImagePredictor(ConvPredictor):
     """Depthwise separable convolutions that fill the hidden cells.
 
-    Context cells keep the encoder's embeddings (projected to
-    ``predictor_dim``); every other cell is a learned mask token, marked as
-    target or not by a second learned vector.
+    :class:`ConvPredictor` on a 2-D grid: context cells keep the encoder's
+    embeddings (projected to ``predictor_dim``); every other cell is a
+    learned mask token, marked as target or not by a second learned vector.
 
     Parameters
     ----------
@@ -223,24 +223,11 @@ class ConvImagePredictor(nn.Module):
     """
 
     def __init__(self, grid, dim, predictor_dim, n_blocks=3):
-        super().__init__()
         self.grid = tuple(grid)
-        self.inp = nn.Linear(dim, predictor_dim)
-        self.mask_token = init_embedding((1, 1, predictor_dim))
-        self.target_token = init_embedding((1, 1, predictor_dim))
-        self.blocks = nn.Sequential(
-            *(_SeparableBlock(predictor_dim) for _ in range(n_blocks))
-        )
-        self.norm = nn.LayerNorm(predictor_dim)
-        self.out = nn.Linear(predictor_dim, dim)
+        super().__init__(math.prod(self.grid), dim, predictor_dim, n_blocks)
 
-    def forward(
-        self, z: torch.Tensor, context_mask: torch.Tensor, target_mask: torch.Tensor
-    ) -> torch.Tensor:
-        """``(batch_size, n_tokens, dim)`` predicted embeddings of every cell."""
-        h = self.inp(z)
-        hidden = self.mask_token + target_mask[..., None] * self.target_token
-        h = torch.where(context_mask[..., None], h, hidden.to(h.dtype))
-        h = h.transpose(1, 2).reshape(len(h), -1, *self.grid)
-        h = self.blocks(h).flatten(2).transpose(1, 2)
-        return self.out(self.norm(h))
+    def _blocks(self, predictor_dim, n_blocks, n_tokens):
+        return nn.Sequential(*(_SeparableBlock(predictor_dim) for _ in range(n_blocks)))
+
+    def _mix(self, h):
+        return self.blocks(h.reshape(len(h), -1, *self.grid)).flatten(2)

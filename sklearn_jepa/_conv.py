@@ -180,7 +180,7 @@ class ConvPredictor(nn.Module):
         self.inp = nn.Linear(dim, predictor_dim)
         self.mask_token = init_embedding((1, 1, predictor_dim))
         self.target_token = init_embedding((1, 1, predictor_dim))
-        self.blocks = _stack(predictor_dim, n_blocks or n_blocks_for(n_tokens))
+        self.blocks = self._blocks(predictor_dim, n_blocks, n_tokens)
         self.norm = nn.LayerNorm(predictor_dim)
         self.out = nn.Linear(predictor_dim, dim)
 
@@ -190,5 +190,12 @@ class ConvPredictor(nn.Module):
         h = self.inp(z)
         hidden = self.mask_token + target_mask[..., None] * self.target_token
         h = torch.where(context_mask[..., None], h, hidden.to(h.dtype))
-        h = self.blocks(h.transpose(1, 2)).transpose(1, 2)
+        h = self._mix(h.transpose(1, 2)).transpose(1, 2)
         return self.out(self.norm(h))
+
+    def _blocks(self, predictor_dim, n_blocks, n_tokens):
+        return _stack(predictor_dim, n_blocks or n_blocks_for(n_tokens))
+
+    def _mix(self, h):
+        """The blocks over ``(batch_size, predictor_dim, n_tokens)``."""
+        return self.blocks(h)
