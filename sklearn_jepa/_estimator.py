@@ -436,13 +436,34 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.random_state = random_state
         self.verbose = verbose
         if deprecated_params:
-            # 0.3's spellings, for one release (sklearn_jepa._parameters).
-            # Anything else is a TypeError here, as for any Python call:
-            # kept until fit, clone (which rebuilds from get_params) dropped
-            # a misspelt keyword and cross-validation ran the default.
+            # 0.3's spellings, for one release (sklearn_jepa._parameters);
+            # anything else is an error at fit, where scikit-learn validates
+            # (get_params carries it, so a clone fails the same way)
             new, unknown = translate(vars(self), deprecated_params)
-            check_unknown(unknown)
             vars(self).update(new)
+            if unknown:
+                self._unknown_params = unknown
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator.
+
+        As :meth:`sklearn.base.BaseEstimator.get_params`, plus any keyword
+        that is no parameter (a misspelt ``hiden_size=8``): ``clone``
+        rebuilds an estimator from these, so a clone fails at ``fit`` as
+        the original does, instead of running the default silently.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also the parameters of contained estimators (none here).
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        params.update(getattr(self, "_unknown_params", None) or {})
+        return params
 
     def set_params(self, **params):
         """Set the parameters of this estimator.
@@ -474,8 +495,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if old:
             current = {**self.get_params(deep=False), **params}
             new, unknown = translate(current, old)
-            check_unknown(unknown)
             params.update(new)
+            if unknown:
+                self._unknown_params = unknown
         return super().set_params(**params)
 
     def fit(
@@ -668,6 +690,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _params(self):
         """The flat parameters a fit reads (``_parameters.flatten``)."""
+        check_unknown(getattr(self, "_unknown_params", None))
         params = flatten(self.get_params(deep=False))
         shape = getattr(self, "collection_shape_", None)
         if shape is not None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from sklearn_jepa import FeatureMask, JEPATransformer
@@ -177,18 +177,22 @@ def _score(pipe, X, y=None):
     return pipe.score(X)
 
 
-def test_unknown_keyword_is_a_type_error_at_construction(X):
-    # as for any Python call: kept until fit, clone dropped it and
-    # cross_val_score ran the default width silently
+def test_unknown_keyword_is_a_type_error_at_fit_also_after_clone(X):
+    # scikit-learn validates at fit, not in __init__; clone rebuilds from
+    # get_params, which carries the keyword, so cross-validation fails too
+    # instead of running the default width silently
+    jepa = JEPATransformer(hiden_size=8)
+    for estimator in (jepa, clone(jepa), clone(Pipeline([("jepa", jepa)]))):
+        with pytest.raises(TypeError, match=r"unexpected parameter\(s\) 'hiden_size'"):
+            estimator.fit(X[:50])
     with pytest.raises(TypeError, match=r"unexpected parameter\(s\) 'hiden_size'"):
-        JEPATransformer(hiden_size=8)
+        cross_val_score(jepa, X[:60], cv=2, scoring=_score, error_score="raise")
     with pytest.raises(ValueError, match="Invalid parameter 'hiden_size'"):
         JEPATransformer().set_params(hiden_size=8)
-    with pytest.raises(TypeError, match=r"unexpected parameter\(s\) 'hiden_size'"):
-        JEPATransformer().set_params(deprecated_params={"hiden_size": 8})
-    # a cloned estimator keeps every parameter it was built with
-    jepa = clone(JEPATransformer(hidden_size=8, max_iter=1, random_state=0))
-    assert jepa.fit(X[:50]).config_.hidden_size == 8
+    # a valid estimator's clone keeps every parameter it was built with
+    valid = clone(JEPATransformer(hidden_size=8, max_iter=1, random_state=0))
+    assert valid.fit(X[:50]).config_.hidden_size == 8
+    assert "hiden_size" not in valid.get_params()
 
 
 def test_partial_fit_after_an_early_stopping_fit_trains(X):
