@@ -30,7 +30,7 @@ from torch import nn
 
 from ._conv import ConvPredictor
 
-__all__ = ["ConvImageEncoder", "ConvImagePredictor", "image_stages"]
+__all__ = ["ConvImageEncoder", "ConvImagePredictor", "image_grid", "image_stages"]
 
 # the read-out averages every stage's output over a READOUT x READOUT grid of
 # regions: where on the image a feature fires, coarsely
@@ -59,6 +59,21 @@ def image_stages(spatial, n_stages):
         side //= 2
         n_pools += 1
     return n_pools
+
+
+def image_grid(spatial, n_stages):
+    """``(rows, cols)`` of the last stage's cells for an image of sides
+    ``spatial``; sides that are not a multiple of the pooling factor are
+    zero-padded up to one.
+
+    Examples
+    --------
+    >>> from sklearn_jepa._cnn import image_grid
+    >>> image_grid((28, 28), 3), image_grid((9, 13), 3)
+    ((7, 7), (5, 7))
+    """
+    factor = 2 ** image_stages(spatial, n_stages)
+    return tuple(math.ceil(s / factor) for s in spatial)
 
 
 def stage_widths(width, n_stages):
@@ -107,13 +122,12 @@ class ConvImageEncoder(nn.Module):
         self.input_shape = tuple(input_shape)
         channels, *spatial = self.input_shape
         self.n_pools = image_stages(spatial, n_stages)
-        factor = 2**self.n_pools
-        self.grid = tuple(math.ceil(s / factor) for s in spatial)
+        self.grid = image_grid(spatial, n_stages)
         self.padding = tuple(
-            g * factor - s for g, s in zip(self.grid, spatial, strict=True)
+            g * 2**self.n_pools - s for g, s in zip(self.grid, spatial, strict=True)
         )
         widths = stage_widths(width, n_stages)
-        self.dim = widths[-1]
+        self.dim = sum(widths)
         self.convs = nn.ModuleList(
             nn.Conv2d(c_in, c_out, 3, padding=1)
             for c_in, c_out in zip([channels, *widths[:-1]], widths, strict=True)
@@ -154,8 +168,8 @@ class ConvImageEncoder(nn.Module):
         """Each stage's output after its ReLU, before the pool that follows."""
         h = x.reshape(x.shape[0], *self.input_shape)
         h = F.pad(h, (0, self.padding[1], 0, self.padding[0]))
-        # channels last: oneDNN's convolutions run about 1.4x faster on a
-        # CPU in this layout (benchmarks/bench_speed.py)
+        # channels last: oneDNN's convolutions run a training step 1.6x
+        # faster on a CPU in this layout (docs/image_speed.md)
         h = h.contiguous(memory_format=torch.channels_last)
         keep = None
         if mask is not None:
@@ -223,8 +237,8 @@ class ConvImagePredictor(ConvPredictor):
     """
 
     def __init__(self, grid, dim, predictor_dim, n_blocks=3):
+        super().__init__(math.prod(grid), dim, predictor_dim, n_blocks)
         self.grid = tuple(grid)
-        super().__init__(math.prod(self.grid), dim, predictor_dim, n_blocks)
 
     def _blocks(self, predictor_dim, n_blocks, n_tokens):
         return nn.Sequential(*(_SeparableBlock(predictor_dim) for _ in range(n_blocks)))

@@ -16,7 +16,7 @@ from numbers import Integral, Real
 import torch
 
 from ._budget import auto_epochs, auto_lr, auto_momentum
-from ._cnn import READOUT, image_stages, stage_widths
+from ._cnn import READOUT, image_grid, stage_widths
 from ._compat import config_fields_0_2
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
@@ -150,9 +150,8 @@ class JEPAConfig:
             # the input projection, each block, the normalised embedding
             return (self.n_layers + 2) * self.embedding_size * N_STATS
         if self.pooling == "layers" and self.token_output:
-            # the image CNN: every stage averaged over 2x2 regions
-            widths = stage_widths(self.hidden_size, self.n_layers)
-            return READOUT**2 * sum(widths)
+            # the image CNN: every stage (a token's channels) over 2x2 regions
+            return READOUT**2 * self.embedding_size
         if self.pooling == "layers":
             return self.n_layers * self.hidden_size + self.embedding_size
         return self.embedding_size
@@ -164,7 +163,7 @@ class JEPAConfig:
         the last layer under ``"layers"`` (shallow layers would hide a
         collapsed embedding)."""
         if self.pooling == "layers":
-            # the image CNN's last stage, averaged over its cells
+            # the image CNN's cell tokens (every stage), averaged over cells
             return "mean" if self.token_output else None
         return "max" if self.pooling == "blocks" else self.pooling
 
@@ -475,7 +474,6 @@ def _cnn_architecture(spec, params):
     baseline's widths), masks on its last stage's grid."""
     width = params["hidden_size"] or 32
     n_stages = params["n_layers"] or 3
-    factor = 2 ** image_stages(spec.spatial, n_stages)
     # a cell's token: every stage's channels (the target of each stage)
     dim = sum(stage_widths(width, n_stages))
     return dict(
@@ -488,7 +486,7 @@ def _cnn_architecture(spec, params):
         n_heads=None,
         n_registers=0,
         patch_size=None,
-        grid=tuple(math.ceil(s / factor) for s in spec.spatial),
+        grid=image_grid(spec.spatial, n_stages),
         token_output=True,
     )
 
@@ -584,11 +582,7 @@ def _warn_ineffective(params, config):
         ignored.append(("n_registers", "encoder='transformer' on tables"))
     stride = params.get("stride")
     if params["patch_size"] is not None:
-        if config.encoder == "conv" and config.kind == "image":
-            ignored.append(
-                ("patch_size", "the transformer encoder on images and signals")
-            )
-        elif config.encoder == "conv" and stride is None:
+        if config.encoder == "conv" and config.kind == "signal" and stride is None:
             warn(
                 f"encoder_params={{'patch_size': {params['patch_size']!r}}} set the "
                 "conv encoder's stride, as 0.3's patch_size did; since 0.4 that is "
