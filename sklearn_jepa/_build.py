@@ -58,7 +58,11 @@ def _conv(config):
     if config.kind == "image":
         return ConvImageEncoder(config.shape, config.hidden_size, config.n_layers)
     return DilatedConvEncoder(
-        config.shape, config.hidden_size, config.n_layers, config.patch_size
+        config.shape,
+        config.hidden_size,
+        config.n_layers,
+        config.patch_size,
+        config.kernel_bank,
     )
 
 

@@ -21,6 +21,7 @@ from ._compat import config_fields_0_2
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._readout import N_STATS
+from ._rocket import bank_width, default_bank_features
 from ._warnings import warn
 
 __all__ = ["JEPAConfig", "resolve_config", "resolve_input", "with_schedule"]
@@ -97,6 +98,10 @@ class JEPAConfig:
     flops_per_step : float or None
         Cost of one training step, which sizes ``max_iter=None``; kept so a
         continued fit can re-resolve the schedule when its parameters change.
+    kernel_bank : int or None
+        About how many values the conv encoder's fixed bank of MiniRocket's
+        kernels reads out on signals (:mod:`sklearn_jepa._rocket`); ``None``
+        (0.4 configs, other encoders) or 0: no bank.
     """
 
     kind: str
@@ -131,6 +136,8 @@ class JEPAConfig:
     steps_per_epoch: int | None = None
     n_train: int | None = None
     flops_per_step: float | None = None
+    # after the schedule: 0.4 configs, pickled without it, have no bank
+    kernel_bank: int | None = None
 
     @classmethod
     def from_fields(cls, fields):
@@ -147,14 +154,22 @@ class JEPAConfig:
         if self.pooling == "flatten":
             return math.prod(self.grid) * self.embedding_size
         if self.pooling == "blocks":
-            # the input projection, each block, the normalised embedding
-            return (self.n_layers + 2) * self.embedding_size * N_STATS
+            # the kernel bank, the input projection, each block, the
+            # normalised embedding
+            return self.bank_width + (self.n_layers + 2) * self.embedding_size * N_STATS
         if self.pooling == "layers" and self.token_output:
             # the image CNN: every stage (a token's channels) over 2x2 regions
             return READOUT**2 * self.embedding_size
         if self.pooling == "layers":
             return self.n_layers * self.hidden_size + self.embedding_size
         return self.embedding_size
+
+    @property
+    def bank_width(self):
+        """Values the kernel bank reads out (0 without one)."""
+        if not self.kernel_bank:
+            return 0
+        return bank_width(self.shape[-1], self.kernel_bank)
 
     @property
     def embedding_pooling(self):
@@ -268,7 +283,9 @@ def check_momentum(momentum):
     return tuple(float(v) for v in values)
 
 
-def resolve_config(params, n_features, custom_encoder=None, warn_ineffective=False):
+def resolve_config(
+    params, n_features, custom_encoder=None, warn_ineffective=False, n_rows=None
+):
     """The architecture, masks, pooling and batch size of a fit.
 
     Parameters
@@ -296,7 +313,7 @@ def resolve_config(params, n_features, custom_encoder=None, warn_ineffective=Fal
     else:
         if encoder == "auto":
             encoder = DEFAULT_ENCODERS[spec.kind]
-        arch = _ARCHITECTURES[encoder](spec, params)
+        arch = _ARCHITECTURES[encoder](spec, params, n_rows)
     masking = params["masking"]
     if masking is None:
         ratio = params["mask_ratio"]
@@ -394,7 +411,7 @@ def default_stride(spec):
     return max(1, math.ceil(spec.spatial[0] / 128))
 
 
-def _mlp_architecture(spec, params):
+def _mlp_architecture(spec, params, n_rows=None):
     hidden = params["hidden_size"] or 256
     depth = params["n_layers"] or 2
     n_features = math.prod(spec.shape)
@@ -416,7 +433,7 @@ def _mlp_architecture(spec, params):
     )
 
 
-def _transformer_architecture(spec, params):
+def _transformer_architecture(spec, params, n_rows=None):
     dim = params["hidden_size"] or 64
     depth = params["n_layers"] or 4
     n_heads = params["n_heads"] or 4
@@ -442,7 +459,7 @@ def _transformer_architecture(spec, params):
     )
 
 
-def _conv_architecture(spec, params):
+def _conv_architecture(spec, params, n_rows=None):
     if spec.kind == "image":
         return _cnn_architecture(spec, params)
     if spec.kind != "signal":
@@ -454,7 +471,9 @@ def _conv_architecture(spec, params):
     # 0.3 spelled the stride patch_size (_warn_ineffective says so)
     stride = params.get("stride") or params["patch_size"] or default_stride(spec)
     n_tokens = math.ceil(spec.spatial[0] / stride)
+    bank = params.get("kernel_bank")
     return dict(
+        kernel_bank=default_bank_features(n_rows) if bank is None else bank,
         encoder="conv",
         hidden_size=dim,
         embedding_size=dim,
@@ -469,7 +488,7 @@ def _conv_architecture(spec, params):
     )
 
 
-def _cnn_architecture(spec, params):
+def _cnn_architecture(spec, params, n_rows=None):
     """The image CNN: 32, 64, 128 channels by default (the random-CNN
     baseline's widths), masks on its last stage's grid."""
     width = params["hidden_size"] or 32

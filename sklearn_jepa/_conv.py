@@ -18,6 +18,7 @@ import math
 import torch
 from torch import nn
 
+from ._rocket import KernelBank
 from ._tokens import init_embedding
 
 __all__ = ["DilatedConvEncoder", "ConvPredictor"]
@@ -71,6 +72,10 @@ class DilatedConvEncoder(nn.Module):
         Steps per token: the input projection is a convolution of this width
         and stride (sequences that are not a multiple are zero-padded), so
         long series cost ``stride`` times less. Masks cover the tokens.
+    kernel_bank : int, default=None
+        About how many values a fixed bank of MiniRocket's kernels adds to
+        :meth:`layers` (:class:`~sklearn_jepa._rocket.KernelBank`, its
+        biases fitted by its ``fit``); ``None`` or 0: no bank.
 
     Attributes
     ----------
@@ -86,7 +91,7 @@ class DilatedConvEncoder(nn.Module):
     ((25,), torch.Size([3, 25, 8]))
     """
 
-    def __init__(self, input_shape, dim=64, n_blocks=None, stride=1):
+    def __init__(self, input_shape, dim=64, n_blocks=None, stride=1, kernel_bank=None):
         super().__init__()
         self.input_shape = tuple(input_shape)
         channels, length = self.input_shape
@@ -98,6 +103,8 @@ class DilatedConvEncoder(nn.Module):
         self.mask_embed = nn.Parameter(torch.zeros(1, dim, 1))
         self.blocks = _stack(dim, n_blocks or n_blocks_for(n_tokens))
         self.norm = nn.LayerNorm(dim)
+        # built last: the learned layers draw the same weights as without
+        self.bank = KernelBank(self.input_shape, kernel_bank) if kernel_bank else None
 
     # JEPAModule passes where each series ends (``valid``)
     reads_series_ends = True
@@ -116,20 +123,38 @@ class DilatedConvEncoder(nn.Module):
         layer, as a convolution's padding beyond the end, so a series padded
         to a longer length embeds as itself.
         """
-        return self.layers(x, mask, valid)[-1].transpose(1, 2)
+        return self._layers(x, mask, valid)[-1].transpose(1, 2)
 
     def layers(
         self,
         x: torch.Tensor,
         mask: torch.Tensor | None = None,
         valid: torch.Tensor | None = None,
+        bank: bool = True,
     ) -> list[torch.Tensor]:
         """Every layer's output, ``(batch_size, dim, n_tokens)`` each.
 
         The input projection, each residual block, then the normalised
         embedding that :meth:`forward` returns (transposed): ``n_blocks + 2``
-        tensors, what the ``"blocks"`` read-out pools.
+        tensors, what the ``"blocks"`` read-out pools. With a kernel bank
+        (and ``bank=True``) its PPV values come first, ``(batch_size,
+        bank.n_features)``: a layer already read out.
         """
+        out = self._layers(x, mask, valid)
+        # 0.4 encoders, pickled whole, have no bank attribute
+        if bank and getattr(self, "bank", None) is not None:
+            out.insert(0, self.bank(*self.bank_input(x, valid)))
+        return out
+
+    def bank_input(self, x, valid=None):
+        """``(x, valid)`` as the kernel bank takes them: ``(batch_size, C,
+        L)`` and the steps before each series' end (from the tokens')."""
+        x = x.reshape(x.shape[0], *self.input_shape)
+        if valid is not None:
+            valid = valid.repeat_interleave(self.stride, dim=1)[:, : x.shape[-1]]
+        return x, valid
+
+    def _layers(self, x, mask, valid):
         keep = None if valid is None else valid[:, None, :].to(x.dtype)
         h = _ended(self._tokens(x, mask), keep)
         out = [h]

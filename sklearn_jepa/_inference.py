@@ -155,13 +155,14 @@ def _project_padded(Z, projection, batch_size):
 
 @torch.no_grad()
 def layer_chunks(net, X_std, batch_size):
-    """Every layer's target-encoder output for consecutive chunks of
-    standardised rows, with the tokens before each series' end (or
-    ``None``): the ``"blocks"`` read-out's biases are fitted on them."""
+    """Every learned layer's target-encoder output for consecutive chunks of
+    standardised rows (not a kernel bank's values), with the tokens before
+    each series' end (or ``None``): the ``"blocks"`` read-out's biases are
+    fitted on them."""
     with eval_mode(net.module_):
         for _, chunk in chunks(X_std, batch_size):
             xb = torch.from_numpy(chunk).to(net.device)
-            layers, valid = net.module_.encode(xb, layers=True)
+            layers, valid = net.module_.encode(xb, layers=True, bank=False)
             layers = [h.float().cpu() for h in layers]
             yield layers, None if valid is None else valid.cpu()
 

@@ -1,6 +1,7 @@
 """The JEPA module: online encoder, predictor and EMA target encoder."""
 
 import copy
+import functools
 
 import torch
 import torch.nn.functional as F
@@ -106,15 +107,19 @@ class JEPAModule(nn.Module):
         """
         return self.encode(x, layers)[0]
 
-    def encode(self, x, layers=False):
+    def encode(self, x, layers=False, bank=True):
         """:meth:`embed`'s output and where each series ends.
 
         The second value is bool ``(batch_size, n_tokens)``, the tokens
         before each series' end (its last observed token), or ``None`` when
         the batch has no missing value or the encoder does not read series
-        ends: what pooling over each series' own steps needs.
+        ends: what pooling over each series' own steps needs. ``bank=False``
+        leaves a kernel bank's values out of the layers (the learned layers
+        only).
         """
         encode = self.target_encoder.layers if layers else self.target_encoder
+        if layers and not bank and self.bank is not None:
+            encode = functools.partial(encode, bank=False)
         nan = torch.isnan(x)
         if self.missing is None or not bool(nan.any()):
             return encode(x, None), None
@@ -122,6 +127,29 @@ class JEPAModule(nn.Module):
         ends = self._ends(observed)
         out = encode(torch.nan_to_num(x, nan=0.0), observed, **ends)
         return out, ends.get("valid")
+
+    @property
+    def bank(self):
+        """The target encoder's fixed kernel bank, or ``None``."""
+        return getattr(self.target_encoder, "bank", None)
+
+    def bank_chunks(self, chunks):
+        """``(x, valid)`` of each chunk of standardised rows as the kernel
+        bank takes them: missing values read as the mean (0), each series'
+        steps up to its end (:meth:`encode`'s rule)."""
+        for xb in chunks:
+            nan = torch.isnan(xb)
+            valid = None
+            if self.missing is not None and bool(nan.any()):
+                valid = self._ends(~self.missing(nan)).get("valid")
+                xb = torch.nan_to_num(xb, nan=0.0)
+            yield self.target_encoder.bank_input(xb, valid)
+
+    def set_bank_biases(self, biases):
+        """The same kernel-bank biases in the online and the target encoder
+        (the EMA copies buffers from the online one)."""
+        for encoder in (self.encoder, self.target_encoder):
+            encoder.bank.biases.copy_(biases)
 
     @property
     def _reads_ends(self):

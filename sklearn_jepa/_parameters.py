@@ -34,6 +34,9 @@ ENCODER_PARAMS = {
     "patch_size": (None, [_POSITIVE, None]),
     # the conv encoder's steps per token (its input convolution's stride)
     "stride": (None, [_POSITIVE, None]),
+    # values of the conv encoder's fixed MiniRocket kernel bank (signals);
+    # None: 10,000, 0: no bank
+    "kernel_bank": (None, [Interval(Integral, 0, None, closed="left"), None]),
     "predictor_size": (None, [_POSITIVE, None]),
     "n_heads": (None, [_POSITIVE, None]),
     "n_registers": (None, [Interval(Integral, 0, None, closed="left"), None]),

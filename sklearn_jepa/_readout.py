@@ -43,13 +43,19 @@ def block_stats(layers, biases, valid=None):
     Parameters
     ----------
     layers : list of Tensor of shape (batch_size, dim, n_tokens)
+        A layer of shape (batch_size, width) is already read out (the
+        kernel bank's PPV values) and comes first in the output, as it is.
     biases : Tensor of shape (n_layers, dim, len(QUANTILES))
+        One per 3-D layer.
     valid : bool Tensor of shape (batch_size, n_tokens), default=None
         The tokens before each series' end; the statistics are over those
         only (``None``: every token).
     """
     features = []
     keep = None if valid is None else valid[:, None, :]
+    # a 2-D layer is already read out (the kernel bank's PPV) and passes as is
+    features += [h for h in layers if h.dim() == 2]
+    layers = [h for h in layers if h.dim() == 3]
     for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
         above = h[:, :, None, :] > bias[None, :, :, None]
         if keep is None:
@@ -89,7 +95,7 @@ def fit_biases(layer_chunks, n_rows, n_tokens):
     for layers, valid in layer_chunks:
         keep = None if valid is None else valid[:, ::step].reshape(-1)
         values = []
-        for h in layers:
+        for h in (h for h in layers if h.dim() == 3):
             v = h[:, :, ::step].transpose(0, 1).flatten(1).float()
             values.append(v if keep is None else v[:, keep])
         if kept is not None:

@@ -103,7 +103,9 @@ class FitState:
         """
         seeds = Seeds.from_random_state(params["random_state"])
         custom = _custom_encoder(params)
-        config = resolve_config(params, X.shape[1], custom, warn_ineffective=True)
+        config = resolve_config(
+            params, X.shape[1], custom, warn_ineffective=True, n_rows=len(X)
+        )
         if config.bf16 and not bf16_supported(torch.device(device).type):
             warn(
                 f"bf16=True has no effect on device {str(device)!r}: bfloat16 "
@@ -189,6 +191,7 @@ class FitState:
         finally:
             if world.active:
                 net.module_.use_parallel(None)
+        self._fit_bank(X_std)
         self._fit_biases(X_std)
         self._fit_projection(X_std)
         if interrupted:
@@ -329,6 +332,20 @@ class FitState:
             return X_std
         rows = self.seeds.rng(stream).choice(len(X_std), n_rows, replace=False)
         return X_std[np.sort(rows)]
+
+    def _fit_bank(self, X_std):
+        """The kernel bank's biases, from the same (at most 1,024) rows as
+        the ``"blocks"`` read-out's."""
+        module = self.net.module_
+        if module.bank is None:
+            return
+        X_std = self._at_most(X_std, _N_BIAS_ROWS, "biases")
+        rows = (
+            torch.from_numpy(chunk).to(self.net.device)
+            for _, chunk in chunks(X_std, self.config.batch_size)
+        )
+        module.bank.fit(module.bank_chunks(rows))
+        module.set_bank_biases(module.bank.biases)
 
     def _fit_biases(self, X_std):
         """The ``"blocks"`` read-out's PPV biases, from at most 1,024 rows."""

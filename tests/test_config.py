@@ -106,16 +106,17 @@ def test_signals_default_to_the_conv_encoder_and_the_blocks_read_out():
     assert isinstance(module.encoder, DilatedConvEncoder)
     assert isinstance(module.predictor, ConvPredictor)
     assert isinstance(jepa.net_.iterator_train__collate_fn.strategy, SpanMask)
-    # 30 tokens: 4 blocks; input projection + blocks + norm, 7 values each
+    # 30 tokens: 4 blocks; the kernel bank (MiniRocket's 9,996 values),
+    # then input projection + blocks + norm, 7 values each
     assert jepa.config_.pooling == "blocks" and jepa.config_.n_layers == 4
-    assert jepa.n_components_ == (4 + 2) * 64 * 7
+    assert jepa.n_components_ == 9_996 + (4 + 2) * 64 * 7
     assert jepa.config_.batch_size == 32
     Z = jepa.transform(X)
-    assert Z.shape == (40, (4 + 2) * 64 * 7) and np.isfinite(Z).all()
+    assert Z.shape == (40, 9_996 + (4 + 2) * 64 * 7) and np.isfinite(Z).all()
     # the last layer's read-out starts with the per-token maximum of the
     # target embedding, then its mean, then 5 PPV values per channel
     tokens = module.target_encoder.eval()(torch.from_numpy(jepa._state.standardize(X)))
-    last = Z[:, 5 * 64 * 7 :]
+    last = Z[:, 9_996 + 5 * 64 * 7 :]
     top = tokens.amax(1).double().detach()
     np.testing.assert_allclose(last[:, :64], top, rtol=1e-5)
     np.testing.assert_allclose(

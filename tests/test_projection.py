@@ -20,9 +20,10 @@ from sklearn_jepa._projection import fit_projection, project
         (dict(input_shape=(8, 8), encoder="transformer"), 16 * 16),
         # 8x8 image, the CNN (one stage of 16 channels): 2x2 regions
         (dict(input_shape=(8, 8)), 4 * 16),
-        # signal, conv "blocks" read-out: 1 block + input projection + norm,
-        # 7 values per channel (max, mean, 5 PPV)
-        (dict(input_shape=(64,)), (1 + 2) * 16 * 7),
+        # signal, conv "blocks" read-out: the kernel bank (9,996 values),
+        # then 1 block + input projection + norm, 7 values per channel (max,
+        # mean, 5 PPV)
+        (dict(input_shape=(64,)), 9_996 + (1 + 2) * 16 * 7),
         # whole-row MLP, "layers" read-out: its hidden layer and its output
         (dict(), 2 * 16),
     ],

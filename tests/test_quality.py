@@ -34,9 +34,11 @@ def _probe(Z_train, y_train, Z_test, y_test, per_class, seeds=(0, 1, 2)):
 
 
 def test_mnist1d_jepa_training_adds_to_the_conv_architecture():
-    # The default signal encoder is strong untrained (random dilated
-    # convolutions and max pooling, as ROCKET); this guards what JEPA
-    # training adds on top, against that untrained twin (docs/timeseries.md).
+    # The default signal read-out starts from MiniRocket's kernel bank
+    # (fixed, the same in the trained model and its twin) beside the layers
+    # JEPA trains; this guards what training adds, against the untrained
+    # twin: on the trained layers alone, and on the whole read-out
+    # (docs/timeseries.md).
     pytest.importorskip("mnist1d")
     from sklearn_jepa.datasets import load_mnist1d
 
@@ -50,12 +52,18 @@ def test_mnist1d_jepa_training_adds_to_the_conv_architecture():
         jepa = JEPATransformer(input_shape=(40,), random_state=0, **params)
         Z_train = jepa.fit_transform(X_train)
         Z_test = jepa.transform(X_test)
+        learned = slice(jepa.config_.bank_width, None)
         scores[name] = _probe(Z_train, y_train, Z_test, y_test, 10)
         scores[name + "_all"] = _probe(Z_train, y_train, Z_test, y_test, None)
+        scores[name + "_layers"] = _probe(
+            Z_train[:, learned], y_train, Z_test[:, learned], y_test, 10
+        )
     assert raw < 0.36
     assert scores["trained_all"] > raw + 0.45, (scores, raw)
-    assert scores["trained"] > scores["untrained"] + 0.08, scores
-    assert scores["trained_all"] > scores["untrained_all"] + 0.02, scores
+    # measured: layers 72.9 against 63.4, whole read-out 70.5 against 65.3
+    assert scores["trained_layers"] > scores["untrained_layers"] + 0.06, scores
+    assert scores["trained"] > scores["untrained"] + 0.03, scores
+    assert scores["trained_all"] > scores["untrained_all"], scores
 
 
 def test_digits_image_view_beats_table_view_with_few_labels():
