@@ -132,19 +132,28 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``predictor_size`` (the predictor's width; ``None``: half the
         encoder's, or for a custom encoder twice its output width with a
         whole-row output and its token width with token output),
-        ``n_heads`` (transformer attention heads; ``None``: 4) and
+        ``n_heads`` (transformer attention heads; ``None``: 4),
         ``n_registers`` (register tokens of the feature-token transformer
-        for tables; ``None``: 4). Search over one key with
+        for tables; ``None``: 4) and ``kernel_bank`` (conv on signals: about
+        how many values the fixed bank of MiniRocket's kernels adds to the
+        ``"blocks"`` read-out; ``None``: 10,000 up to 1,000 training series,
+        ``10,000 * 1,000 / n_samples`` beyond, at least 840; 0: none, 0.4's
+        read-out). Search over one key with
         ``{"jepa__encoder_params__n_heads": [2, 4]}``.
     pooling : {"auto", "mean", "max", "flatten", "blocks", "layers", "last"}, \
             default="auto"
         How token embeddings become one vector: their mean, their maximum
         over tokens, or all of them concatenated. ``"blocks"`` (conv encoder
-        on signals) reads out every layer, not only the last: per channel its
-        maximum and mean over time and the proportion of time steps above
-        each of 5 biases fitted on the training series (MiniRocket's PPV),
-        ``(n_layers + 2) * hidden_size * 7`` values (3,584 for a series of
-        128 tokens or more; 28 MB per 1,000 series in float64). The pooled
+        on signals) first reads out a fixed bank of MiniRocket's kernels
+        (84 kernels at dilations up to the series length, the proportion of
+        steps above biases fitted on the training series, PPV: 9,996 values
+        up to 1,000 training series, fewer beyond, see ``encoder_params``),
+        then every trained layer, not only the last: per channel its
+        maximum and mean over time and its PPV against 5 biases, ``(n_layers
+        + 2) * hidden_size * 7`` values (3,584 for a series of 128 tokens or
+        more). In all 13,580 values at most: 109 MB per 1,000 series in
+        float64, half in float32 (``transform`` works in chunks of
+        ``batch_size`` series; its output is what grows). The pooled
         vector is then projected on its first ``n_components`` principal
         directions (fitted on the training rows), unless
         ``n_components=None``. ``"auto"``: ``"blocks"`` for the conv encoder

@@ -34,7 +34,7 @@ QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)
 N_STATS = 2 + len(QUANTILES)
 # values per channel and layer the quantiles are computed from: enough for
 # the 10 % quantile to move by well under its spacing between fits
-_N_VALUES = 32_768
+_N_VALUES = 8_192
 
 
 def block_stats(layers, biases, valid=None):
@@ -108,5 +108,7 @@ def fit_biases(layer_chunks, n_rows, n_tokens):
         # zero padding): lifted above them by a thousandth of the channel's
         # spread, PPV does not flip on the last float bit of those ties
         lift = 1e-3 * v.std(dim=1, keepdim=True) + 1e-6
-        biases.append(torch.quantile(v, q, dim=1).T + lift)
+        # numpy's quantile (a partition) is about 8x faster than torch's sort
+        quantiles = np.quantile(v.numpy(), q.numpy(), axis=1).T
+        biases.append(torch.from_numpy(quantiles).float() + lift)
     return torch.stack(biases).numpy().astype(np.float32)

@@ -82,10 +82,17 @@ def default_bank_features(n_rows):
 
 def kernel_weights():
     """``(84, 9)`` float32: -1 everywhere, 2 at three positions (sum 0)."""
+    return _KERNELS.clone()
+
+
+def _kernel_weights():
     weights = -torch.ones(N_KERNELS, KERNEL_LENGTH)
     for k, where in enumerate(itertools.combinations(range(KERNEL_LENGTH), 3)):
         weights[k, list(where)] = 2.0
     return weights
+
+
+_KERNELS = _kernel_weights()
 
 
 def dilations_for(length, n_features=N_FEATURES):
