@@ -100,8 +100,11 @@ def representations(name, jepa_params, seed, n_features):
         f"JEPA{K}": JEPATransformer(k, random_state=seed, **jepa_params),
     }
     if jepa_params.get("input_shape") and len(jepa_params["input_shape"]) >= 2:
-        # images: the field's random features and the default's twin
+        # images: the field's random features
         models["random CNN"] = RandomCNN(jepa_params["input_shape"], random_state=seed)
+    if jepa_params.get("input_shape"):
+        # images and signals: the default's twin (the signal one starts from
+        # MiniRocket's kernels, docs/timeseries.md)
         models["JEPA defaults untrained"] = JEPATransformer(
             random_state=seed, **jepa_params, **UNTRAINED
         )

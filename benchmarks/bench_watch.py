@@ -8,15 +8,17 @@ recordings (all windows of every recording, batches mixing recordings) and
 embeds
 
 - every window (``transform_windows``): a linear probe (StandardScaler +
-  LogisticRegression) on 10 labeled windows per activity (5 draws) and on
-  every pool window, accuracy on the test windows;
+  LogisticRegression) on 10 labeled windows per activity (10 draws per
+  seed) and on every pool window, accuracy on the test windows;
 - every recording (``transform``, the mean of its windows): the probe on 2
-  labeled recordings per activity (5 draws) and on every pool recording.
+  labeled recordings per activity (10 draws per seed) and on every pool
+  recording.
 
 Rows, side by side in one run, one thread per fit: raw windows,
 MiniRocket on the same windows (aeon, the baseline a time-series user
 picks; a recording is the mean of its windows' features), JEPA defaults
-and its untrained twin, and both with ``pooling="mean"`` (2 seeds each).
+and its untrained twin, and both without the kernel bank (0.4's network,
+``encoder_params={"kernel_bank": 0}``), 2 seeds each.
 
     pip install seglearn aeon
     python benchmarks/bench_watch.py            # about 4 min on 2 cores
@@ -39,8 +41,9 @@ HOP = 125
 TEST_SUBJECTS = (8, 9, 10)
 PER_CLASS = 10
 RECORDINGS_PER_CLASS = 2
-DRAWS = 5
+DRAWS = 10  # label draws per seed
 UNTRAINED = dict(max_iter=1, learning_rate=1e-12)
+NO_BANK = dict(encoder_params={"kernel_bank": 0})
 
 
 def load():
@@ -99,9 +102,10 @@ ROWS = {
     "MiniRocket": lambda seed: _OnWindows(_rocket()),
     "JEPA defaults": lambda seed: _jepa(seed),
     "untrained twin": lambda seed: _jepa(seed, **UNTRAINED),
-    "JEPA, mean pooling": lambda seed: _jepa(seed, pooling="mean"),
-    "untrained twin, mean pooling": lambda seed: _jepa(
-        seed, pooling="mean", **UNTRAINED
+    # the control of the kernel bank: 0.4's network, the same without it
+    "JEPA without kernel bank (0.4)": lambda seed: _jepa(seed, **NO_BANK),
+    "untrained twin without kernel bank": lambda seed: _jepa(
+        seed, **NO_BANK, **UNTRAINED
     ),
 }
 
@@ -214,7 +218,7 @@ def report(payload):
         "windows): no subject on both sides. MiniRocket and raw values see the "
         "same windows. Linear probe (StandardScaler + LogisticRegression), "
         f"accuracy in %: windows with {PER_CLASS} labeled windows per activity "
-        f"({DRAWS} draws) and with every pool window; recordings (the mean of "
+        f"({DRAWS} draws per seed) and with every pool window; recordings (the mean of "
         f"their windows) with {RECORDINGS_PER_CLASS} labeled recordings per "
         "activity and with every pool recording. JEPA rows: 2 seeds; the "
         "untrained twin is the same network with no training.",

@@ -320,6 +320,9 @@ def resolve_config(
         ratio = DEFAULT_MASK_RATIO if ratio is None else check_mask_ratio(ratio)
         masking = default_masking(spec.kind, arch["grid"], ratio)
     pooling = _resolve_pooling(params["pooling"], arch, spec)
+    if pooling != "blocks":
+        # the kernel bank is read out by the "blocks" read-out only
+        arch = {**arch, "kernel_bank": None} if "kernel_bank" in arch else arch
     batch_size = params["batch_size"]
     if batch_size is None:
         # the conv encoder learns from more, smaller steps (docs/timeseries.md)

@@ -321,7 +321,15 @@ def _ppv_masked(h, bias, keep):
 
 
 def _sign_sums(h, bias):
-    """``sum_t sign(h[..., t] - b)`` for each bias: ``(batch_size, k, n)``."""
+    """``sum_t sign(h[..., t] - b)`` for each bias: ``(batch_size, k, n)``.
+
+    Exported graphs (``torch.export``, ONNX) get one broadcast op instead of
+    a loop over the biases: a graph of a few ops per dilation, not
+    hundreds, exports in seconds instead of a minute.
+    """
+    if _exporting():
+        signs = torch.sign(h[:, :, None, :] - bias[None, :, :, None])
+        return signs.sum(dim=-1)
     buffer = torch.empty_like(h)
     sums = []
     for b in bias.T:
@@ -378,3 +386,13 @@ def _channel_subsets(n_dilations, channels):
     order = torch.rand(n_dilations, N_KERNELS, channels).argsort(dim=-1)
     rank = order.argsort(dim=-1)  # each channel's place in a random order
     return rank < sizes.clamp(1, channels)[..., None]
+
+
+def _exporting():
+    """Whether the bank runs inside ``torch.export``, an ONNX export or a
+    trace."""
+    return (
+        torch.compiler.is_compiling()
+        or torch.onnx.is_in_onnx_export()
+        or torch.jit.is_tracing()
+    )
