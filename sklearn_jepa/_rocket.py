@@ -197,12 +197,12 @@ class KernelBank(nn.Module):
         """Fit the biases on ``chunks`` of ``(x, valid)`` as :meth:`forward`
         takes them.
 
-        For each kernel and dilation the output values of every series (at
-        most about 4,096 of them, every ``k``-th step; MiniRocket takes
-        one series' outputs) are pooled, and the
-        biases set at that pair's quantile levels, each lifted by a
-        thousandth of the values' spread (a flat stretch gives many equal
-        values; PPV must not flip on their last float bit).
+        For each kernel and dilation the output values of every series
+        are pooled (at most about 4,096 of them, every ``k``-th step;
+        MiniRocket takes one series' outputs), and the biases set at that
+        pair's quantile levels, each lifted by a thousandth of the values'
+        spread (a flat stretch gives many equal values; PPV must not flip on
+        their last float bit).
         """
         chunks = list(chunks)
         n_values = sum(int(x.shape[0]) for x, _ in chunks) * self.input_shape[1]

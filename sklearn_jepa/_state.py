@@ -223,11 +223,21 @@ class FitState:
         )
 
     def score(self, X):
-        """R^2 of the predictor on ``X`` under the default masks at ratio 0.5."""
+        """R^2 of the predictor on ``X`` under the default masks at ratio 0.5.
+
+        ``X``: raw rows, or an iterable of arrays of raw rows (parts that
+        are multiples of ``batch_size`` rows, but the last, give the batches
+        of the whole array, hence its score, in bounded memory).
+        """
         config = self.config
         strategy = default_masking(config.kind, config.grid, 0.5)
         masker = collator(config, self.seeds.seed("score_masks"), masking=strategy)
-        rows = (x for _, x in chunks(X, config.batch_size, self.standardize))
+        parts = [X] if isinstance(X, np.ndarray) else X
+        rows = (
+            x
+            for part in parts
+            for _, x in chunks(part, config.batch_size, self.standardize)
+        )
         return predictability(self.net, rows, masker)
 
     def to_torch(self):

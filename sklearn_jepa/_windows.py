@@ -11,6 +11,7 @@ mean of their windows' embeddings, :meth:`~JEPAWindowTransformer.transform`).
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import (
@@ -23,6 +24,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._collections import as_series, check_same_channels
 from ._estimator import JEPATransformer
+from ._runtime import torch_threads
 
 __all__ = ["JEPAWindowTransformer", "sliding_windows"]
 
@@ -39,7 +41,8 @@ def single_recording_window(length):
 
 
 def _recordings(X):
-    """``X`` as a list of ``(n_channels, n_timepoints)`` float64 arrays.
+    """``X`` as a list of ``(n_channels, n_timepoints)`` arrays, float32 when
+    every recording is float32, float64 otherwise.
 
     A list or tuple holds recordings (1-D: univariate, 2-D: ``(n_channels,
     n_timepoints)``, a DataFrame: a row per time step and a column per
@@ -58,6 +61,7 @@ def _recordings(X):
         if X.ndim == 3:
             items = list(X)
         elif X.ndim == 2:
+            _warn_time_major(X)
             items = [row[None, :] for row in X]
         else:
             raise ValueError(
@@ -69,6 +73,8 @@ def _recordings(X):
             )
     if not items:
         raise ValueError("X holds no recording (0 recordings).")
+    single = all(_dtype(x) == np.float32 for x in items)
+    dtype = np.float32 if single else np.float64
     out = []
     for i, x in enumerate(items):
         # a DataFrame holds a recording as pandas does: a row per time step,
@@ -81,9 +87,43 @@ def _recordings(X):
             raise ValueError(
                 f"Recording {i} of X has no observed value (empty or all NaN)."
             )
-        out.append(x[:, : observed[-1] + 1])  # a trailing NaN run is its end
+        # a trailing NaN run is its end
+        out.append(x[:, : observed[-1] + 1].astype(dtype, copy=False))
     check_same_channels(out, "recordings")
     return out
+
+
+def _dtype(x):
+    """The dtype of a recording (a DataFrame's common dtype)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None and hasattr(x, "dtypes"):
+        dtypes = set(x.dtypes)
+        dtype = dtypes.pop() if len(dtypes) == 1 else None
+    return dtype
+
+
+# a 2-D array this much taller than wide, with at most this many columns,
+# looks like one recording as pandas holds it (a row per time step)
+_TALL = 10
+_FEW_CHANNELS = 16
+
+
+def _warn_time_major(X):
+    """Warn when a 2-D array looks time-major: it is read as univariate
+    recordings, one per row, which silently turns one recording of many
+    steps into many recordings of a few steps."""
+    n_rows, n_columns = X.shape
+    if n_columns <= _FEW_CHANNELS and n_rows >= _TALL * n_columns:
+        warnings.warn(
+            f"X is a 2-D array of {n_rows} rows and {n_columns} column(s), read "
+            f"as {n_rows} univariate recordings of {n_columns} step(s) each (a "
+            "row per recording, aeon's convention). If it is one recording "
+            "with a row per time step and a column per channel (as pandas "
+            "holds it), pass it in a list: [X] for a DataFrame, [X.T] for an "
+            "array.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _check_length(value, name, allow_none=True):
@@ -135,7 +175,8 @@ def _index(recordings, window_length, hop):
 def _gather(recordings, index, window_length):
     """The windows of ``index`` rows (sorted by recording), NaN after an end."""
     n_channels = recordings[0].shape[0]
-    windows = np.full((len(index), n_channels, window_length), np.nan)
+    shape = (len(index), n_channels, window_length)
+    windows = np.full(shape, np.nan, dtype=recordings[0].dtype)
     bounds = np.r_[0, np.flatnonzero(np.diff(index[:, 0])) + 1, len(index)]
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         x = recordings[index[lo, 0]]
@@ -147,9 +188,13 @@ def _gather(recordings, index, window_length):
     return windows
 
 
-def _chunks(index, n_channels, window_length):
-    """Slices of ``index`` whose windows hold about ``_CHUNK_VALUES`` values."""
+def _chunks(index, n_channels, window_length, multiple=1):
+    """Slices of ``index`` whose windows hold about ``_CHUNK_VALUES`` values
+    (a multiple of ``multiple`` windows each, but the last, when that holds
+    more than one)."""
     size = max(1, _CHUNK_VALUES // (n_channels * window_length))
+    if size >= multiple:
+        size -= size % multiple
     for lo in range(0, len(index), size):
         yield slice(lo, lo + size)
 
@@ -399,7 +444,22 @@ class JEPAWindowTransformer(
         -------
         X_new : ndarray of shape (n_recordings, n_components)
         """
-        return recording_means(*self.transform_windows(X, return_index=True))
+        check_is_fitted(self, "estimator_")
+        recordings = self._check_recordings(X, reset=False)
+        index = _index(recordings, self.window_length_, self.hop_)
+        # summed chunk by chunk: never every window's embedding at once
+        sums = counts = None
+        for rows in _chunks(index, self.n_channels_, self.window_length_):
+            windows = _gather(recordings, index[rows], self.window_length_)
+            Z = self.estimator_.transform(windows)
+            recording = index[rows, 0]
+            if sums is None:
+                sums = np.zeros((len(recordings), Z.shape[1]), dtype=np.float64)
+                counts = np.zeros(len(recordings), dtype=np.int64)
+                dtype = Z.dtype
+            np.add.at(sums, recording, Z)
+            counts += np.bincount(recording, minlength=len(recordings))
+        return (sums / counts[:, None]).astype(dtype, copy=False)
 
     def score(self, X, y=None):
         """Label-free score of the JEPA on the windows of ``X``.
@@ -422,8 +482,23 @@ class JEPAWindowTransformer(
         """
         check_is_fitted(self, "estimator_")
         recordings = self._check_recordings(X, reset=False)
-        windows, _ = _cut(recordings, self.window_length_, self.hop_)
-        return self.estimator_.score(windows)
+        index = _index(recordings, self.window_length_, self.hop_)
+        estimator = self.estimator_
+        # cut chunk by chunk, in whole batches: the batches, hence the score,
+        # of all windows at once, in bounded memory
+        parts = (
+            _gather(recordings, index[rows], self.window_length_).reshape(
+                -1, self.n_channels_ * self.window_length_
+            )
+            for rows in _chunks(
+                index,
+                self.n_channels_,
+                self.window_length_,
+                estimator.config_.batch_size,
+            )
+        )
+        with torch_threads(estimator._n_threads()):
+            return estimator._state.score(parts)
 
     @property
     def _n_features_out(self):
@@ -455,5 +530,5 @@ class JEPAWindowTransformer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
-        tags.transformer_tags.preserves_dtype = ["float64"]
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -1,5 +1,7 @@
 """Windows of long recordings: sliding_windows and JEPAWindowTransformer."""
 
+import warnings
+
 import joblib
 import numpy as np
 import pytest
@@ -292,3 +294,48 @@ def test_windows_are_embedded_with_another_hop_than_fitted():
     assert_allclose(Z[::5], coarse, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="hop must be a positive int"):
         jepa.transform_windows(X, hop=0)
+
+
+def test_float32_recordings_embed_as_float32():
+    rng = np.random.RandomState(0)
+    recordings = [rng.randn(2, 120).astype(np.float32), rng.randn(2, 90)]
+    jepa = JEPAWindowTransformer(30, 15, estimator=JEPATransformer(max_iter=1))
+    # any float64 recording: float64 out
+    jepa.fit(recordings)
+    assert jepa.transform_windows(recordings).dtype == np.float64
+    single = [r.astype(np.float32) for r in recordings]
+    Z = jepa.transform_windows(single)
+    assert Z.dtype == np.float32 and jepa.transform(single).dtype == np.float32
+    assert_allclose(Z, jepa.transform_windows(recordings), rtol=1e-4, atol=1e-5)
+
+
+def test_transform_and_score_work_chunk_by_chunk(monkeypatch):
+    import sklearn_jepa._windows as windows_module
+
+    rng = np.random.RandomState(1)
+    recordings = [rng.randn(2, 400), rng.randn(2, 330), rng.randn(2, 50)]
+    jepa = JEPAWindowTransformer(40, 10, estimator=JEPATransformer(max_iter=1))
+    jepa.fit(recordings)
+    Z, index = jepa.transform_windows(recordings, return_index=True)
+    means = np.stack([Z[index[:, 0] == r].mean(axis=0) for r in range(3)])
+    windows, _ = windows_module._cut(jepa._check_recordings(recordings, False), 40, 10)
+    whole = jepa.estimator_.score(windows)
+    # chunks of 40 windows (32 when whole batches): several per recording
+    monkeypatch.setattr(windows_module, "_CHUNK_VALUES", 2 * 40 * 40)
+    assert_allclose(jepa.transform(recordings), means, rtol=1e-6)
+    assert jepa.score(recordings) == whole
+    assert len(list(windows_module._chunks(index, 2, 40, 32))) >= 3
+
+
+def test_a_time_major_array_warns_how_to_pass_it():
+    rng = np.random.RandomState(2)
+    recording = rng.randn(600, 3)  # a row per step, a column per channel
+    with pytest.warns(UserWarning, match=r"pass it in a list: \[X\]"):
+        sliding_windows(recording, 2)
+    # recordings as rows, longer than they are many: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sliding_windows(rng.randn(5, 400), 100)
+        JEPAWindowTransformer(50, estimator=JEPATransformer(max_iter=1)).fit(
+            [recording.T]
+        )
