@@ -54,6 +54,8 @@ MAX_CHANNELS = 9  # at most this many channels per multichannel kernel
 _GOLDEN = (math.sqrt(5) + 1) / 2
 # values per kernel and dilation the quantiles are computed from
 _N_VALUES = 4_096
+# output values (rows * 84 * L) of one dilation computed at a time
+_BLOCK_VALUES = 2**22
 
 
 # the bank's default share of the read-out: N_FEATURES up to this many
@@ -177,8 +179,24 @@ class KernelBank(nn.Module):
         """``(batch_size, n_features)`` PPV of ``x`` ``(batch_size, C, L)``.
 
         ``valid``: bool ``(batch_size, L)``, the steps before each series'
-        end (``None``: all); PPV counts those only.
+        end (``None``: all); PPV counts those only. Rows go through in
+        blocks of at most about 4 M output values per dilation (16 MB), so
+        long series stay in bounded memory: one series of a million steps
+        at a time.
         """
+        rows = max(1, _BLOCK_VALUES // (N_KERNELS * x.shape[-1]))
+        if x.shape[0] <= rows:
+            return self._forward(x, valid)
+        return torch.cat(
+            [
+                self._forward(
+                    x[i : i + rows], None if valid is None else valid[i : i + rows]
+                )
+                for i in range(0, x.shape[0], rows)
+            ]
+        )
+
+    def _forward(self, x, valid):
         ragged = valid is not None and not bool(valid.all())
         ends = _ends(x, valid)
         steps = torch.arange(x.shape[-1], device=x.device)

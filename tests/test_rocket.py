@@ -192,3 +192,25 @@ def test_bank_reads_nan_tails_as_the_series_end():
     x = torch.from_numpy(np.nan_to_num(jepa._state.standardize(X)))[:, None, :]
     expected = _brute_ppv(bank, x, [40] * 10 + [64] * 20)
     np.testing.assert_allclose(Z[:, :width], expected, atol=1e-6)
+
+
+def test_long_series_go_through_in_blocks_of_rows(monkeypatch):
+    import sklearn_jepa._rocket as rocket
+
+    torch.manual_seed(4)
+    x = torch.randn(7, 2, 90)
+    valid = (
+        torch.arange(90)[None, :] < torch.tensor([90, 60, 90, 30, 90, 90, 80])[:, None]
+    )
+    x = x * valid[:, None, :]  # the encoder reads NaN end padding as 0
+    bank = KernelBank((2, 90), n_features=840)
+    bank.fit([(x, valid)])
+    whole = bank(x, valid)
+    # two rows at a time: the same values
+    monkeypatch.setattr(rocket, "_BLOCK_VALUES", 2 * 84 * 90)
+    torch.testing.assert_close(bank(x, valid), whole, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        whole.numpy(),
+        _brute_ppv(bank, x, [90, 60, 90, 30, 90, 90, 80]),
+        atol=1e-6,
+    )
