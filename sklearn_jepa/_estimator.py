@@ -528,9 +528,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         groups : array-like of shape (n_samples,), default=None
             Group of each row (the recording a window comes from, the
             patient of a visit), used by ``early_stopping`` only: its
-            hold-out takes whole groups, so correlated rows never sit on
-            both sides. With a single group it takes the last rows (for the
-            windows of one recording, its end). ``None``: rows at random.
+            hold-out takes whole groups while they keep to
+            ``validation_fraction``, so correlated rows never sit on both
+            sides. When whole groups cannot hold half that share (a single
+            group, or a few large ones), the rest is the last rows of one
+            group (for the windows of one recording, its end).
+            ``None``: rows at random.
 
         Returns
         -------
@@ -657,6 +660,9 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         on its shard of the rows, data parallel (``_distributed``).
         """
         params = self._params()
+        # rows before a held-out end that share steps with it (overlapping
+        # windows): set by JEPAWindowTransformer on its clone, not a parameter
+        gap = self.__dict__.pop("_hold_out_gap", 0)
         device = resolve_device(self.device) if start_over else self.net_.device
         with distributed_context(device) as world:
             if world.active:
@@ -672,11 +678,17 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                         device=device,
                         world=world,
                         groups=groups,
+                        hold_out_gap=gap,
                     )
                 else:
                     self._state.update(params)
                 self._state.train(
-                    X, epochs=epochs, hold_out=hold_out, groups=groups, world=world
+                    X,
+                    epochs=epochs,
+                    hold_out=hold_out,
+                    groups=groups,
+                    hold_out_gap=gap,
+                    world=world,
                 )
         self._publish()
         return self

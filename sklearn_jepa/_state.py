@@ -90,7 +90,7 @@ class FitState:
         self.biases = biases
 
     @classmethod
-    def start(cls, params, X, *, callbacks, device, world, groups=None):
+    def start(cls, params, X, *, callbacks, device, world, groups=None, hold_out_gap=0):
         """Resolve the configuration of ``X``, standardise, build the net.
 
         The schedules span the rows :meth:`train` will train on: with
@@ -118,7 +118,8 @@ class FitState:
         module = build_module(config, custom)
         n_train = len(X)
         if config.early_stopping:  # the rows train() will train on
-            n_train = len(split(config, seeds.rng("split"), len(X), groups)[0])
+            rng = seeds.rng("split")
+            n_train = len(split(config, rng, len(X), groups, hold_out_gap)[0])
         rows = diagnostic_rows(X, seeds.seed("sample"))
         flops = _step_flops(config, module, (rows - mean) / scale, n_train, seeds)
         config = with_schedule(config, params, n_train, flops)
@@ -163,7 +164,9 @@ class FitState:
                 UserWarning,
             )
 
-    def train(self, X, *, epochs=None, hold_out=True, groups=None, world):
+    def train(
+        self, X, *, epochs=None, hold_out=True, groups=None, hold_out_gap=0, world
+    ):
         """``epochs`` passes over ``X`` (``None``: ``config.max_iter``), then the
         projection and the collapse check. Data parallel across an active
         ``world``: each rank trains on its shard of the rows. ``groups``:
@@ -177,7 +180,7 @@ class FitState:
         X_train, X_valid, batch_size = X_std, None, None
         if hold_out and self.config.early_stopping:
             rng = self.seeds.rng("split")
-            train, valid = split(self.config, rng, len(X_std), groups)
+            train, valid = split(self.config, rng, len(X_std), groups, hold_out_gap)
             X_train, X_valid = X_std[train], X_std[valid]
         if world.active:
             rng = self.seeds.rng("shard", n_before)
@@ -408,14 +411,18 @@ def n_valid(config, n_samples):
     return min(max(1, n_held), n_samples - 1)
 
 
-def split(config, rng, n_samples, groups=None):
+def split(config, rng, n_samples, groups=None, gap=0):
     """Training and early-stopping rows: ``(train, valid)`` index arrays.
 
     Without ``groups``, ``n_valid`` rows at random. With ``groups``, whole
-    groups in a random order until they hold ``n_valid`` rows (never every
-    group), so correlated rows (the overlapping windows of one recording)
-    never sit on both sides; with a single group, its last ``n_valid`` rows
-    (the end of a recording's windows, in time order).
+    groups in a random order, each taken while the hold-out stays within
+    ``n_valid`` rows, so correlated rows (the windows of one recording)
+    never sit on both sides. When whole groups cannot hold at least half
+    of ``n_valid`` (a few large groups: two recordings), the rest is the
+    last rows of one more group (rows of a group are in time order), and
+    the ``gap`` rows before them are in neither side: rows that share
+    steps with the held-out ones (overlapping windows) are not trained on.
+    A single group holds out its last rows the same way.
     """
     n_held = n_valid(config, n_samples)
     if groups is None:
@@ -423,17 +430,24 @@ def split(config, rng, n_samples, groups=None):
         return order[n_held:], order[:n_held]
     _, codes = np.unique(groups, return_inverse=True)
     sizes = np.bincount(codes)
-    if len(sizes) < 2:
-        rows = np.arange(n_samples)
-        return rows[:-n_held], rows[-n_held:]
     held, count = [], 0
-    for group in rng.permutation(len(sizes))[:-1]:
-        if count >= n_held:
-            break
-        held.append(group)
-        count += sizes[group]
+    order = rng.permutation(len(sizes)) if len(sizes) > 1 else np.zeros(1, int)
+    for group in order:
+        if len(sizes) > 1 and count + sizes[group] <= n_held:
+            held.append(group)
+            count += sizes[group]
     valid = np.isin(codes, held)
-    return np.flatnonzero(~valid), np.flatnonzero(valid)
+    left_out = np.zeros(n_samples, dtype=bool)
+    if count < n_held / 2:
+        # the end of the largest group not held, and a gap before it
+        rest = [g for g in order if g not in held]
+        group = max(rest, key=lambda g: sizes[g])
+        rows = np.flatnonzero(codes == group)
+        n_tail = min(n_held - count, len(rows) - 1)
+        n_gap = min(gap, len(rows) - 1 - n_tail)
+        valid[rows[len(rows) - n_tail :]] = True
+        left_out[rows[len(rows) - n_tail - n_gap : len(rows) - n_tail]] = True
+    return np.flatnonzero(~valid & ~left_out), np.flatnonzero(valid)
 
 
 def standardization(X, config):

@@ -387,9 +387,12 @@ class JEPAWindowTransformer(
                 "JEPA needs at least 2 windows: give a shorter window_length, a "
                 "smaller hop or more recordings."
             )
-        # early stopping holds out whole recordings, never a window whose
+        # early stopping holds out whole recordings, or the end of one with
+        # the windows that overlap it left out, never a window whose
         # overlapping neighbours are trained on
-        self.estimator_ = clone(estimator).fit(windows, groups=index[:, 0])
+        inner = clone(estimator)
+        inner._hold_out_gap = -(-self.window_length_ // self.hop_)
+        self.estimator_ = inner.fit(windows, groups=index[:, 0])
         self.n_windows_ = len(windows)
         return self
 

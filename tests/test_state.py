@@ -106,15 +106,35 @@ def test_the_hold_out_takes_whole_groups(rows):
 
 
 def test_the_schedule_spans_the_rows_left_after_a_grouped_hold_out(rows):
-    # no group holds exactly the 20 rows to hold out: whole groups hold more
+    # no group holds exactly the 20 rows to hold out: a whole group of 15
     groups = np.r_[np.zeros(150, int), np.ones(35, int), np.full(15, 2)]
     params = _params(early_stopping={"validation_fraction": 0.1})
     state = FitState.start(
         params, rows, callbacks=(), device="cpu", world=WORLD, groups=groups
     )
     rng = np.random.RandomState(state.seeds.seed("split"))
-    train, _ = split(state.config, rng, len(rows), groups)
-    assert state.config.n_train == len(train) < 200 - n_valid(state.config, 200)
+    train, valid = split(state.config, rng, len(rows), groups)
+    assert state.config.n_train == len(train) == 185
+    assert_array_equal(valid, np.arange(185, 200))
+
+
+def test_a_few_large_groups_keep_the_share_and_a_gap(rows):
+    config = _start(rows, early_stopping={"validation_fraction": 0.1}).config
+    # two recordings of 100 windows: no whole one fits 20 rows
+    groups = np.repeat([0, 1], 100)
+    for seed in range(4):
+        train, valid = split(config, np.random.default_rng(seed), 200, groups, 3)
+        assert len(valid) == 20 and len(train) == 177
+        group = groups[valid[0]]
+        assert set(groups[valid]) == {group}
+        ends = np.flatnonzero(groups == group)[-23:]
+        # its last 20 rows held out, the 3 before them in neither side
+        assert_array_equal(valid, ends[3:])
+        assert not set(ends[:3]) & set(train)
+    # one group: its end, and the gap
+    train, valid = split(config, np.random.default_rng(0), 200, np.zeros(200), 5)
+    assert_array_equal(valid, np.arange(180, 200))
+    assert_array_equal(train, np.arange(175))
 
 
 def test_a_single_group_holds_out_its_last_rows(rows):

@@ -230,20 +230,51 @@ def test_early_stopping_holds_out_whole_recordings(monkeypatch):
     seen = {}
     real_split = _state.split
 
-    def spy(config, rng, n_samples, groups=None):
-        seen["groups"] = groups
-        seen["split"] = real_split(config, rng, n_samples, groups)
+    def spy(config, rng, n_samples, groups=None, gap=0):
+        seen["groups"], seen["gap"] = groups, gap
+        seen["split"] = real_split(config, rng, n_samples, groups, gap)
         return seen["split"]
 
     monkeypatch.setattr(_state, "split", spy)
-    X = [_recording(300, seed=s) for s in range(6)]
+    # 10 recordings of 5 windows: whole recordings hold the 10 % share
+    X = [_recording(150, seed=s) for s in range(10)]
     estimator = JEPATransformer(early_stopping=True, **FAST)
     jepa = JEPAWindowTransformer(window_length=50, estimator=estimator).fit(X)
     _, index = sliding_windows(X, 50, return_index=True)
     assert_array_equal(seen["groups"], index[:, 0])
     train, valid = seen["split"]
     assert not set(index[train, 0]) & set(index[valid, 0])
+    assert len(valid) == round(0.1 * len(index))
     assert "valid_loss" in jepa.estimator_.history_[-1]
+
+
+@pytest.mark.parametrize("n_recordings", [1, 2])
+def test_a_hold_out_from_few_recordings_keeps_its_share_without_overlap(
+    monkeypatch, n_recordings
+):
+    from sklearn_jepa import _state
+
+    seen = {}
+    real_split = _state.split
+
+    def spy(config, rng, n_samples, groups=None, gap=0):
+        seen["split"] = real_split(config, rng, n_samples, groups, gap)
+        return seen["split"]
+
+    monkeypatch.setattr(_state, "split", spy)
+    X = [_recording(1200, seed=s) for s in range(n_recordings)]
+    estimator = JEPATransformer(early_stopping={"validation_fraction": 0.2}, **FAST)
+    JEPAWindowTransformer(window_length=60, hop=20, estimator=estimator).fit(X)
+    _, index = sliding_windows(X, 60, 20, return_index=True)
+    train, valid = seen["split"]
+    # the share, not a whole recording (half the windows with two)
+    assert len(valid) == round(0.2 * len(index))
+    # no trained window shares a step with a held-out one
+    for recording in set(index[valid, 0]):
+        held = index[valid][index[valid, 0] == recording, 1]
+        trained = index[train][index[train, 0] == recording, 1]
+        gaps = np.abs(trained[:, None] - held[None, :])
+        assert gaps.min() >= 60
 
 
 def test_groups_must_match_the_rows():
