@@ -32,6 +32,9 @@ def as_series(x, i, noun="Series"):
     """Item ``i`` of a collection as a float64 ``(n_channels, n_timepoints)``
     array (a 1-D array is one channel).
 
+    A DataFrame holds a series as pandas does: a row per time step and a
+    column per channel (sktime's df-list), whichever estimator reads it.
+
     Raises
     ------
     TypeError
@@ -39,7 +42,7 @@ def as_series(x, i, noun="Series"):
     ValueError
         An item that is neither 1-D nor 2-D.
     """
-    x = np.asarray(x)
+    x = np.asarray(x).T if hasattr(x, "columns") else np.asarray(x)
     if x.dtype.kind not in "biuf":
         raise TypeError(
             f"{noun} {i} of X is not numeric (dtype kind {x.dtype.kind!r}); a "

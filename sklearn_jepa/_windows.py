@@ -77,9 +77,8 @@ def _recordings(X):
     dtype = np.float32 if single else np.float64
     out = []
     for i, x in enumerate(items):
-        # a DataFrame holds a recording as pandas does: a row per time step,
-        # a column per channel (sktime's df-list)
-        x = as_series(np.asarray(x).T if hasattr(x, "columns") else x, i, "Recording")
+        # a DataFrame: a row per time step, a column per channel (as_series)
+        x = as_series(x, i, "Recording")
         if np.isinf(x).any():
             raise ValueError(f"Recording {i} of X contains infinity.")
         observed = np.flatnonzero(~np.isnan(x).all(axis=0))

@@ -171,3 +171,19 @@ def test_unequal_lengths_with_missing_values_inside(unequal):
     Z = jepa.transform(holed)
     assert np.isfinite(Z).all()
     assert_allclose(jepa.transform(holed[:5]), Z[:5])
+
+
+def test_a_list_of_dataframes_means_one_thing_to_both_estimators():
+    pd = pytest.importorskip("pandas")
+    from sklearn_jepa import JEPAWindowTransformer
+
+    rng = np.random.default_rng(3)
+    # two recordings as pandas holds them: a row per time step, 3 channels
+    frames = [pd.DataFrame(rng.normal(size=(n, 3))) for n in (100, 80)]
+    arrays = [f.to_numpy().T for f in frames]
+    jepa = JEPATransformer(max_iter=1, random_state=0).fit(frames)
+    assert jepa.config_.shape == (3, 100)
+    reference = JEPATransformer(max_iter=1, random_state=0).fit(arrays)
+    np.testing.assert_array_equal(jepa.transform(frames), reference.transform(arrays))
+    windows = JEPAWindowTransformer(40, estimator=JEPATransformer(max_iter=1))
+    assert windows.fit(frames).n_channels_ == 3
