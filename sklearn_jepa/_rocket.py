@@ -185,7 +185,8 @@ class KernelBank(nn.Module):
         at a time.
         """
         rows = max(1, _BLOCK_VALUES // (N_KERNELS * x.shape[-1]))
-        if x.shape[0] <= rows:
+        # an exported graph takes any batch size: no branch on it
+        if _exporting() or x.shape[0] <= rows:
             return self._forward(x, valid)
         return torch.cat(
             [
