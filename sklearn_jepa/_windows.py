@@ -206,12 +206,16 @@ def _cut(recordings, window_length, hop):
 def recording_means(Z, index):
     """The mean of each recording's rows of ``Z`` (windows as ``index``
     gives them, recording after recording), one row per recording."""
+    sums, counts = _recording_sums(Z, index, int(index[-1, 0]) + 1)
+    return (sums / counts[:, None]).astype(Z.dtype, copy=False)
+
+
+def _recording_sums(Z, index, n_recordings):
+    """Per recording, the float64 sum of its rows of ``Z`` and their count."""
     recording = index[:, 0]
-    n_recordings = int(recording[-1]) + 1
     sums = np.zeros((n_recordings, Z.shape[1]), dtype=np.float64)
     np.add.at(sums, recording, Z)
-    counts = np.bincount(recording, minlength=n_recordings)
-    return (sums / counts[:, None]).astype(Z.dtype, copy=False)
+    return sums, np.bincount(recording, minlength=n_recordings)
 
 
 def sliding_windows(X, window_length, hop=None, *, return_index=False):
@@ -424,14 +428,7 @@ class JEPAWindowTransformer(
         recordings = self._check_recordings(X, reset=False)
         hop = _check_length(hop, "hop") or self.hop_
         index = _index(recordings, self.window_length_, hop)
-        parts = []
-        for rows in _chunks(index, self.n_channels_, self.window_length_):
-            windows = _gather(recordings, index[rows], self.window_length_)
-            parts.append(self.estimator_.transform(windows))
-            if self.estimator_.verbose and len(parts[-1]) < len(index):
-                done = rows.start + len(parts[-1])
-                print(f"embedded {done:,} of {len(index):,} windows", flush=True)
-        Z = np.concatenate(parts)
+        Z = np.concatenate([Z for _, Z in self._embed_chunks(recordings, index)])
         return (Z, index) if return_index else Z
 
     def transform(self, X):
@@ -450,18 +447,11 @@ class JEPAWindowTransformer(
         recordings = self._check_recordings(X, reset=False)
         index = _index(recordings, self.window_length_, self.hop_)
         # summed chunk by chunk: never every window's embedding at once
-        sums = counts = None
-        for rows in _chunks(index, self.n_channels_, self.window_length_):
-            windows = _gather(recordings, index[rows], self.window_length_)
-            Z = self.estimator_.transform(windows)
-            recording = index[rows, 0]
-            if sums is None:
-                sums = np.zeros((len(recordings), Z.shape[1]), dtype=np.float64)
-                counts = np.zeros(len(recordings), dtype=np.int64)
-                dtype = Z.dtype
-            np.add.at(sums, recording, Z)
-            counts += np.bincount(recording, minlength=len(recordings))
-        return (sums / counts[:, None]).astype(dtype, copy=False)
+        sums = counts = 0
+        for rows, Z in self._embed_chunks(recordings, index):
+            chunk_sums, chunk_counts = _recording_sums(Z, index[rows], len(recordings))
+            sums, counts = sums + chunk_sums, counts + chunk_counts
+        return (sums / counts[:, None]).astype(Z.dtype, copy=False)
 
     def score(self, X, y=None):
         """Label-free score of the JEPA on the windows of ``X``.
@@ -501,6 +491,18 @@ class JEPAWindowTransformer(
         )
         with torch_threads(estimator._n_threads()):
             return estimator._state.score(parts)
+
+    def _embed_chunks(self, recordings, index):
+        """``(rows, Z)``: the windows of ``index[rows]`` embedded, at most
+        ``_CHUNK_VALUES`` window values at a time (with a ``verbose``
+        estimator, each chunk prints its progress)."""
+        for rows in _chunks(index, self.n_channels_, self.window_length_):
+            windows = _gather(recordings, index[rows], self.window_length_)
+            Z = self.estimator_.transform(windows)
+            yield rows, Z
+            if self.estimator_.verbose and len(Z) < len(index):
+                done = rows.start + len(Z)
+                print(f"embedded {done:,} of {len(index):,} windows", flush=True)
 
     @property
     def _n_features_out(self):
