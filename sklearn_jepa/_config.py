@@ -300,6 +300,10 @@ def resolve_config(
     warn_ineffective : bool, default=False
         Warn about parameters the user set that this configuration ignores
         (the estimator's fit does).
+    n_rows : int, default=None
+        Training rows: they size the kernel bank of the ``"blocks"``
+        read-out (:func:`sklearn_jepa._rocket.default_bank_features`;
+        ``None``: its full size).
 
     Returns
     -------
@@ -313,16 +317,19 @@ def resolve_config(
     else:
         if encoder == "auto":
             encoder = DEFAULT_ENCODERS[spec.kind]
-        arch = _ARCHITECTURES[encoder](spec, params, n_rows)
+        arch = _ARCHITECTURES[encoder](spec, params)
     masking = params["masking"]
     if masking is None:
         ratio = params["mask_ratio"]
         ratio = DEFAULT_MASK_RATIO if ratio is None else check_mask_ratio(ratio)
         masking = default_masking(spec.kind, arch["grid"], ratio)
     pooling = _resolve_pooling(params["pooling"], arch, spec)
-    if pooling != "blocks":
-        # the kernel bank is read out by the "blocks" read-out only
-        arch = {**arch, "kernel_bank": None} if "kernel_bank" in arch else arch
+    # the kernel bank is read out by the "blocks" read-out (conv, signals) only
+    kernel_bank = None
+    if pooling == "blocks":
+        kernel_bank = params.get("kernel_bank")
+        if kernel_bank is None:
+            kernel_bank = default_bank_features(n_rows)
     batch_size = params["batch_size"]
     if batch_size is None:
         # the conv encoder learns from more, smaller steps (docs/timeseries.md)
@@ -333,6 +340,7 @@ def resolve_config(
         pooling=pooling,
         masking=masking,
         batch_size=batch_size,
+        kernel_bank=kernel_bank,
         **arch,
         **training_fields(params),
     )
@@ -414,7 +422,7 @@ def default_stride(spec):
     return max(1, math.ceil(spec.spatial[0] / 128))
 
 
-def _mlp_architecture(spec, params, n_rows=None):
+def _mlp_architecture(spec, params):
     hidden = params["hidden_size"] or 256
     depth = params["n_layers"] or 2
     n_features = math.prod(spec.shape)
@@ -436,7 +444,7 @@ def _mlp_architecture(spec, params, n_rows=None):
     )
 
 
-def _transformer_architecture(spec, params, n_rows=None):
+def _transformer_architecture(spec, params):
     dim = params["hidden_size"] or 64
     depth = params["n_layers"] or 4
     n_heads = params["n_heads"] or 4
@@ -462,7 +470,7 @@ def _transformer_architecture(spec, params, n_rows=None):
     )
 
 
-def _conv_architecture(spec, params, n_rows=None):
+def _conv_architecture(spec, params):
     if spec.kind == "image":
         return _cnn_architecture(spec, params)
     if spec.kind != "signal":
@@ -474,9 +482,7 @@ def _conv_architecture(spec, params, n_rows=None):
     # 0.3 spelled the stride patch_size (_warn_ineffective says so)
     stride = params.get("stride") or params["patch_size"] or default_stride(spec)
     n_tokens = math.ceil(spec.spatial[0] / stride)
-    bank = params.get("kernel_bank")
     return dict(
-        kernel_bank=default_bank_features(n_rows) if bank is None else bank,
         encoder="conv",
         hidden_size=dim,
         embedding_size=dim,
@@ -491,7 +497,7 @@ def _conv_architecture(spec, params, n_rows=None):
     )
 
 
-def _cnn_architecture(spec, params, n_rows=None):
+def _cnn_architecture(spec, params):
     """The image CNN: 32, 64, 128 channels by default (the random-CNN
     baseline's widths), masks on its last stage's grid."""
     width = params["hidden_size"] or 32

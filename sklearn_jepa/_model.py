@@ -120,13 +120,19 @@ class JEPAModule(nn.Module):
         encode = self.target_encoder.layers if layers else self.target_encoder
         if layers and not bank and self.bank is not None:
             encode = functools.partial(encode, bank=False)
+        x, observed, ends = self._observed(x)
+        return encode(x, observed, **ends), ends.get("valid")
+
+    def _observed(self, x):
+        """``(x, observed, ends)``: missing values (NaN) read as 0, the bool
+        ``(batch_size, n_tokens)`` tokens observed, and ``{"valid": ...}``
+        for an encoder that reads series ends; ``(x, None, {})`` when the
+        batch has no missing value."""
         nan = torch.isnan(x)
         if self.missing is None or not bool(nan.any()):
-            return encode(x, None), None
+            return x, None, {}
         observed = ~self.missing(nan)
-        ends = self._ends(observed)
-        out = encode(torch.nan_to_num(x, nan=0.0), observed, **ends)
-        return out, ends.get("valid")
+        return torch.nan_to_num(x, nan=0.0), observed, self._ends(observed)
 
     @property
     def bank(self):
@@ -138,12 +144,8 @@ class JEPAModule(nn.Module):
         bank takes them: missing values read as the mean (0), each series'
         steps up to its end (:meth:`encode`'s rule)."""
         for xb in chunks:
-            nan = torch.isnan(xb)
-            valid = None
-            if self.missing is not None and bool(nan.any()):
-                valid = self._ends(~self.missing(nan)).get("valid")
-                xb = torch.nan_to_num(xb, nan=0.0)
-            yield self.target_encoder.bank_input(xb, valid)
+            xb, _, ends = self._observed(xb)
+            yield self.target_encoder.bank_input(xb, ends.get("valid"))
 
     def set_bank_biases(self, biases):
         """The same kernel-bank biases in the online and the target encoder

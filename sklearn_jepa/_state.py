@@ -431,9 +431,9 @@ def split(config, rng, n_samples, groups=None, gap=0):
     _, codes = np.unique(groups, return_inverse=True)
     sizes = np.bincount(codes)
     held, count = [], 0
-    order = rng.permutation(len(sizes)) if len(sizes) > 1 else np.zeros(1, int)
-    for group in order:
-        if len(sizes) > 1 and count + sizes[group] <= n_held:
+    order = rng.permutation(len(sizes))
+    for group in order if len(sizes) > 1 else ():
+        if count + sizes[group] <= n_held:
             held.append(group)
             count += sizes[group]
     valid = np.isin(codes, held)
