@@ -102,6 +102,12 @@ class JEPAConfig:
         About how many values the conv encoder's fixed bank of MiniRocket's
         kernels reads out on signals (:mod:`sklearn_jepa._rocket`); ``None``
         (0.4 configs, other encoders) or 0: no bank.
+    feature_groups : tuple of int or None
+        The table column of each feature, when a category column became
+        several indicators (:mod:`sklearn_jepa._columns`): the masks hide or
+        show a column's features together. ``None``: a feature per column.
+    indicators : tuple of bool or None
+        Which features are category indicators (kept 0/1, not standardised).
     """
 
     kind: str
@@ -138,6 +144,9 @@ class JEPAConfig:
     flops_per_step: float | None = None
     # after the schedule: 0.4 configs, pickled without it, have no bank
     kernel_bank: int | None = None
+    # tables with category columns (0.5); None: one feature per column
+    feature_groups: tuple | None = None
+    indicators: tuple | None = None
 
     @classmethod
     def from_fields(cls, fields):
@@ -238,6 +247,10 @@ def resolve_input(input_shape, input_kind, n_features):
     if len(shape) == 1:
         raise ValueError(f"An image's input_shape is (H, W) or (C, H, W), got {shape}.")
     return InputSpec("image", shape if len(shape) == 3 else (1, *shape))
+
+
+def _tuple_or_none(value):
+    return None if value is None else tuple(value)
 
 
 def check_params(params):
@@ -341,6 +354,8 @@ def resolve_config(
         masking=masking,
         batch_size=batch_size,
         kernel_bank=kernel_bank,
+        feature_groups=_tuple_or_none(params.get("feature_groups")),
+        indicators=_tuple_or_none(params.get("indicators")),
         **arch,
         **training_fields(params),
     )

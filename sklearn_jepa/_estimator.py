@@ -16,10 +16,17 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
 from ._collections import is_series_list, pad_series
+from ._columns import (
+    check_numbers,
+    encode_columns,
+    feature_groups,
+    fit_columns,
+    indicator_features,
+)
 from ._compat import MOVED, from_0_3, state_from_0_2, translate
 from ._config import KINDS, check_params
 from ._distributed import distributed_context
@@ -28,7 +35,7 @@ from ._losses import LOSSES
 from ._parameters import check_unknown, flatten, route
 from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
 from ._state import FitState, check_distributed
-from ._validation import check_numeric_columns, check_observed
+from ._validation import check_observed
 from ._version import __version__
 from ._warnings import ModelVersionWarning, warn
 
@@ -720,6 +727,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             params["input_shape"] = shape
             if params["input_kind"] == "auto":
                 params["input_kind"] = "signal"
+        columns = getattr(self, "_columns", None)
+        if columns is not None:
+            # a category's indicators: masked as one group, not standardised
+            params["feature_groups"] = feature_groups(columns)
+            params["indicators"] = indicator_features(columns)
         check_params(params)
         return params
 
@@ -728,15 +740,23 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _validate_input(self, X, reset):
         X = self._flatten_collection(X, reset)
-        check_numeric_columns(X)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
+        if reset:
+            # text, category and boolean columns as they come (_columns)
+            self._columns = fit_columns(X)
+        columns = getattr(self, "_columns", None)  # None: numbers only, 0.4
+        checks = dict(
             dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
             ensure_all_finite="allow-nan",
         )
+        if columns is None:
+            if not reset:
+                check_numbers(X)
+            X = validate_data(self, X, reset=reset, **checks)
+        else:
+            # the names and count of the columns as given, then their features
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            X = check_array(encode_columns(X, columns), **checks)
         check_observed(X)
         return X
 

@@ -338,6 +338,11 @@ class MaskCollator:
         the context nor a target, and the target encoder does not see them
         (the batch gets an ``observed`` mask); NaN become zeros. ``None``:
         batches must hold no NaN.
+    groups : tuple of int, default=None
+        The group of each token (a table column's category indicators): the
+        strategy draws over the groups and each group's tokens follow it,
+        so a view holds a group whole or not at all. ``None``: every token
+        is its own group.
 
     Notes
     -----
@@ -345,11 +350,12 @@ class MaskCollator:
     masks every epoch and its loss is comparable across epochs.
     """
 
-    def __init__(self, strategy, grid, seed, missing=None):
+    def __init__(self, strategy, grid, seed, missing=None, groups=None):
         self.strategy = strategy
         self.grid = tuple(grid)
         self.seed = seed
         self.missing = missing
+        self.groups = None if groups is None else torch.as_tensor(groups)
         self.reset()
 
     def reset(self):
@@ -358,7 +364,12 @@ class MaskCollator:
     def __call__(self, x):
         # ``x`` is already a (batch_size, n_features) tensor: BatchLoader
         # slices whole batches, so no per-row collation happens.
-        context, target = self.strategy(len(x), self.grid, self.generator)
+        if self.groups is None:
+            context, target = self.strategy(len(x), self.grid, self.generator)
+        else:
+            n_groups = int(self.groups.max()) + 1
+            context, target = self.strategy(len(x), (n_groups,), self.generator)
+            context, target = context[:, self.groups], target[:, self.groups]
         batch = {"x": x, "context_mask": context, "target_mask": target}
         nan = torch.isnan(x)
         if self.missing is not None and bool(nan.any()):

@@ -140,6 +140,11 @@ def _encode(value, arrays, key):
         return value
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        # names (feature_names_in_): text in the JSON part
+        if not all(isinstance(v, str) for v in value.flat):
+            raise TypeError(f"{key}: an object array of non-strings cannot be saved.")
+        return {"__strings__": [value.shape, value.ravel().tolist()]}
     if isinstance(value, np.ndarray):
         arrays[key] = value
         return {"__array__": key}
@@ -184,6 +189,9 @@ def _decode(value, arrays):
     (tag, content), *rest = value.items()
     if tag == "__array__":
         return arrays[content]
+    if tag == "__strings__":
+        shape, items = content
+        return np.array(items, dtype=object).reshape(shape)
     if tag == "__tuple__":
         return tuple(_decode(v, arrays) for v in content)
     if tag == "__dict__":

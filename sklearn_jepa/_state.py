@@ -471,6 +471,11 @@ def standardization(X, config):
     mean = np.nan_to_num(mean, nan=0.0)
     scale = np.nan_to_num(scale, nan=1.0)
     scale = np.where(scale > 1e-12 * (1 + np.abs(mean)), scale, 1.0)
+    if config.indicators is not None:
+        # a category's indicators stay 0/1: standardised, a rare level
+        # would stand tens of units out
+        indicators = np.asarray(config.indicators, dtype=bool)
+        mean[indicators], scale[indicators] = 0.0, 1.0
     return mean, scale
 
 

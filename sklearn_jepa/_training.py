@@ -98,7 +98,13 @@ def make_net(config, module, seeds, device, *, verbose=0, callbacks=(), rank=0):
 def collator(config, seed, masking=None):
     """A :class:`MaskCollator` of ``config``'s masks (or ``masking``)."""
     missing = MissingTokens(config.shape, config.grid)
-    return MaskCollator(masking or config.masking, config.grid, seed, missing)
+    return MaskCollator(
+        masking or config.masking,
+        config.grid,
+        seed,
+        missing,
+        groups=config.feature_groups,
+    )
 
 
 def fused_adamw_kwargs(device):
