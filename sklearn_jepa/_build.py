@@ -61,7 +61,7 @@ def _conv(config):
         config.shape,
         config.hidden_size,
         config.n_layers,
-        config.patch_size,
+        config.stride,
         config.kernel_bank,
     )
 

@@ -23,7 +23,9 @@ identifier-like column thus costs at most ``MAX_LEVELS + 1`` features.
 
 The encoded features of one column form a group: the masks hide or show a
 group whole (``feature_groups``), so a visible indicator never tells the
-level of a hidden one. A table of numbers only is not encoded
+level of a hidden one. Indicators are standardised like any feature (kept
+0/1 instead, training lowered its untrained twin on three of five tables:
+docs/tables_notes.md). A table of numbers only is not encoded
 (:func:`fit_columns` returns ``None``) and goes to ``validate_data`` as in
 0.4. Datetime and nested (list, dict) columns raise a ``TypeError`` naming
 the column.
@@ -46,7 +48,6 @@ __all__ = [
     "encode_columns",
     "feature_groups",
     "fit_columns",
-    "indicator_features",
 ]
 
 # most frequent levels a category column keeps (the rest pool into "other")
@@ -133,16 +134,6 @@ def feature_groups(spec):
     """The column of each encoded feature (a tuple of ints)."""
     return tuple(
         column for column, width in enumerate(_widths(spec)) for _ in range(width)
-    )
-
-
-def indicator_features(spec):
-    """Whether each encoded feature is a category's indicator (kept 0/1,
-    not standardised: a rare level would otherwise stand far out)."""
-    return tuple(
-        kind == "category"
-        for kind, width in zip(spec["kinds"], _widths(spec), strict=True)
-        for _ in range(width)
     )
 
 

@@ -8,6 +8,11 @@
 - estimators pickled by 0.2, whose fit state is rebuilt and whose training
   rows are dropped (:func:`state_from_0_2`), and 0.2's names of the config's
   widths (:func:`config_fields_0_2`);
+- 0.4's words inside saved models: fit states whose parameters split
+  ``masking`` into ``mask_ratio`` (:func:`params_from_0_4`), conv configs
+  that kept the stride as ``patch_size`` (:func:`config_fields_0_4`), and
+  ``FeatureMask``'s ``mask_ratio`` (:func:`feature_mask_state`,
+  :func:`renamed_keyword`);
 - ``sklearn_jepa._transformer``, the module path 0.2 pickles name, and
   ``sklearn_jepa.InconsistentVersionWarning`` (``sklearn_jepa.__init__``)
   stay where old files and code look for them.
@@ -19,7 +24,11 @@ from ._warnings import warn
 __all__ = [
     "MOVED",
     "config_fields_0_2",
+    "config_fields_0_4",
+    "feature_mask_state",
     "from_0_3",
+    "params_from_0_4",
+    "renamed_keyword",
     "state_from_0_2",
     "translate",
 ]
@@ -140,6 +149,9 @@ def state_from_0_2(estimator_state, param_names):
     for old, new in (("max_epochs", "max_iter"), ("lr", "learning_rate")):
         if params[old] != "deprecated" and params[new] is None:
             params[new] = params[old]
+    params = params_from_0_4(
+        {**params, "mask_ratio": estimator_state.get("mask_ratio")}
+    )
     config = estimator_state.pop("config_")
     state = {
         "config": type(config).from_fields(vars(config)),
@@ -159,3 +171,52 @@ def state_from_0_2(estimator_state, param_names):
 def config_fields_0_2(fields):
     """A config's fields, with 0.2's names of the widths renamed."""
     return {_CONFIG_FIELDS_0_2.get(name, name): v for name, v in fields.items()}
+
+
+def params_from_0_4(params):
+    """A fit state's flat parameters as today's: 0.4 split ``masking`` into
+    a ratio (``mask_ratio``) and a strategy (``masking``)."""
+    if "mask_ratio" not in params:
+        return params
+    params = dict(params)
+    ratio = params.pop("mask_ratio")
+    if params.get("masking") is None:
+        params["masking"] = ratio
+    return params
+
+
+def config_fields_0_4(fields):
+    """A config's fields as today's: 0.4's conv configs kept the stride in
+    ``patch_size``."""
+    fields = config_fields_0_2(fields)
+    if "stride" not in fields:
+        conv_signal = fields.get("encoder") == "conv" and fields.get("kind") == "signal"
+        fields["stride"] = fields.get("patch_size") if conv_signal else None
+        if conv_signal:
+            fields["patch_size"] = None
+    return fields
+
+
+def feature_mask_state(state):
+    """A pickled or saved ``FeatureMask``'s attributes: 0.4's ``mask_ratio``
+    is today's ``ratio``."""
+    if "mask_ratio" in state:
+        state = dict(state)
+        state["ratio"] = state.pop("mask_ratio")
+    return state
+
+
+def renamed_keyword(owner, name, value, deprecated):
+    """``value``, or the same setting under its 0.4 keyword (``mask_ratio``)
+    with a ``FutureWarning``; any other keyword is a ``TypeError``."""
+    old = {"mask_ratio": "ratio"}
+    for key, given in deprecated.items():
+        if old.get(key) != name:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {key!r}")
+        warn(
+            f"{owner}({key}=...) is deprecated and will be removed in 0.6; use "
+            f"{owner}({name}={given!r}).",
+            FutureWarning,
+        )
+        value = given
+    return value

@@ -17,7 +17,7 @@ import torch
 
 from ._budget import auto_epochs, auto_lr, auto_momentum
 from ._cnn import READOUT, image_grid, stage_widths
-from ._compat import config_fields_0_2
+from ._compat import config_fields_0_4
 from ._conv import n_blocks_for
 from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._readout import N_STATS
@@ -71,7 +71,7 @@ class JEPAConfig:
         predictor); ``None`` where nothing attends.
     n_registers : int
     patch_size : int or None
-        Patch side or length (transformer), steps per token (conv).
+        Patch side or length (the transformer; ``None`` otherwise).
     grid : tuple of int
         Shape of the token grid the masks cover.
     token_output : bool
@@ -102,12 +102,12 @@ class JEPAConfig:
         About how many values the conv encoder's fixed bank of MiniRocket's
         kernels reads out on signals (:mod:`sklearn_jepa._rocket`); ``None``
         (0.4 configs, other encoders) or 0: no bank.
+    stride : int or None
+        Steps per token of the conv encoder on signals (``None`` otherwise).
     feature_groups : tuple of int or None
         The table column of each feature, when a category column became
         several indicators (:mod:`sklearn_jepa._columns`): the masks hide or
         show a column's features together. ``None``: a feature per column.
-    indicators : tuple of bool or None
-        Which features are category indicators (kept 0/1, not standardised).
     """
 
     kind: str
@@ -144,14 +144,19 @@ class JEPAConfig:
     flops_per_step: float | None = None
     # after the schedule: 0.4 configs, pickled without it, have no bank
     kernel_bank: int | None = None
+    # the conv encoder's steps per token (0.4 kept it in patch_size)
+    stride: int | None = None
     # tables with category columns (0.5); None: one feature per column
     feature_groups: tuple | None = None
-    indicators: tuple | None = None
 
     @classmethod
     def from_fields(cls, fields):
-        """A config from its fields, also under their 0.2 names."""
-        return cls(**config_fields_0_2(fields))
+        """A config from its fields, also as 0.2-0.4 wrote them."""
+        return cls(**config_fields_0_4(fields))
+
+    def __setstate__(self, state):
+        # configs pickled by 0.4 and earlier
+        self.__dict__.update(config_fields_0_4(state))
 
     @property
     def n_features(self):
@@ -255,20 +260,25 @@ def _tuple_or_none(value):
 
 def check_params(params):
     """Checks ``_parameter_constraints`` cannot express: tuple contents."""
-    if params["mask_ratio"] is not None:
-        check_mask_ratio(params["mask_ratio"])
+    if is_ratio(params["masking"]):
+        check_ratio(params["masking"])
     if params["ema_momentum"] is not None:
         check_momentum(params["ema_momentum"])
 
 
-def check_mask_ratio(mask_ratio):
-    """``mask_ratio`` as a float or a ``(low, high)`` tuple, checked.
+def is_ratio(masking):
+    """Whether ``masking`` is a share of features to hide (not a strategy)."""
+    return masking is not None and not callable(masking)
+
+
+def check_ratio(ratio):
+    """A ``masking`` ratio as a float or a ``(low, high)`` tuple, checked.
 
     Lists are accepted (``[0.5, 0.9]`` as in a YAML or JSON config).
     """
-    if isinstance(mask_ratio, Real):
-        return float(mask_ratio)
-    values = tuple(mask_ratio)
+    if isinstance(ratio, Real):
+        return float(ratio)
+    values = tuple(ratio)
     if (
         len(values) != 2
         or not all(_is_real(v) for v in values)
@@ -276,7 +286,7 @@ def check_mask_ratio(mask_ratio):
     ):
         raise ValueError(
             "masking must be a callable, a float in (0, 1) or a pair (low, high) "
-            f"with 0 < low <= high < 1, got {mask_ratio!r}."
+            f"with 0 < low <= high < 1, got {ratio!r}."
         )
     return tuple(float(v) for v in values)
 
@@ -332,9 +342,8 @@ def resolve_config(
             encoder = DEFAULT_ENCODERS[spec.kind]
         arch = _ARCHITECTURES[encoder](spec, params)
     masking = params["masking"]
-    if masking is None:
-        ratio = params["mask_ratio"]
-        ratio = DEFAULT_MASK_RATIO if ratio is None else check_mask_ratio(ratio)
+    if masking is None or is_ratio(masking):
+        ratio = DEFAULT_MASK_RATIO if masking is None else check_ratio(masking)
         masking = default_masking(spec.kind, arch["grid"], ratio)
     pooling = _resolve_pooling(params["pooling"], arch, spec)
     # the kernel bank is read out by the "blocks" read-out (conv, signals) only
@@ -355,7 +364,6 @@ def resolve_config(
         batch_size=batch_size,
         kernel_bank=kernel_bank,
         feature_groups=_tuple_or_none(params.get("feature_groups")),
-        indicators=_tuple_or_none(params.get("indicators")),
         **arch,
         **training_fields(params),
     )
@@ -400,7 +408,7 @@ def with_schedule(config, params, n_train, flops_per_step=None):
     )
 
 
-def default_masking(kind, grid, mask_ratio):
+def default_masking(kind, grid, ratio):
     """I-JEPA-style masks scaled to the grid size."""
     n_tokens = math.prod(grid)
     if kind == "image" and len(grid) == 2:
@@ -409,7 +417,7 @@ def default_masking(kind, grid, mask_ratio):
         return MultiBlockMask(n_targets=min(4, max(2, n_tokens // 16)))
     if kind == "signal":
         return SpanMask(n_spans=min(4, max(1, n_tokens // 6)))
-    return FeatureMask(mask_ratio)
+    return FeatureMask(ratio)
 
 
 def default_patch_size(spec):
@@ -506,7 +514,8 @@ def _conv_architecture(spec, params):
         predictor_layers=n_blocks_for(n_tokens),
         n_heads=None,
         n_registers=0,
-        patch_size=stride,
+        patch_size=None,
+        stride=stride,
         grid=(n_tokens,),
         token_output=True,
     )
@@ -613,9 +622,7 @@ def _resolve_pooling(pooling, arch, spec):
 def _warn_ineffective(params, config):
     """Warn about parameters set by the user that this configuration ignores."""
     ignored = []
-    if params["mask_ratio"] is not None and (
-        params["masking"] is not None or config.kind != "table"
-    ):
+    if is_ratio(params["masking"]) and config.kind != "table":
         ignored.append(("masking", "tables (images and signals hide blocks and spans)"))
     if params["n_heads"] is not None and config.encoder != "transformer":
         ignored.append(("n_heads", "encoder='transformer'"))
@@ -649,7 +656,7 @@ def _warn_ineffective(params, config):
             if params[name] is not None:
                 ignored.append((name, "built-in encoders"))
     for name, used_with in ignored:
-        value = params["mask_ratio" if name == "masking" else name]
+        value = params[name]
         warn(
             f"{name}={value!r} has no effect here: it is used only with "
             f"{used_with} (this fit: a {config.kind} with the {config.encoder} "

@@ -25,7 +25,6 @@ from ._columns import (
     encode_columns,
     feature_groups,
     fit_columns,
-    indicator_features,
 )
 from ._compat import MOVED, from_0_3, state_from_0_2, translate
 from ._config import KINDS, check_params
@@ -274,12 +273,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         terminal) and, on a terminal, a progress bar when an epoch has many
         batches; 2 always shows the progress bar.
     **deprecated_params
-        0.3's ``mask_ratio``, ``patch_size``, ``predictor_size``, ``n_heads``,
-        ``n_registers``, ``weight_decay``, ``warmup_fraction``,
-        ``grad_clip``, ``validation_fraction``, ``n_iter_no_change`` and
-        ``tol`` and 0.1's ``max_epochs`` and ``lr`` still work until 0.5,
-        here and in ``set_params``, with a ``FutureWarning`` that names the
-        new spelling.
+        0.3's names of the settings that 0.4 moved into ``masking``,
+        ``encoder_params``, ``optimizer_params`` and ``early_stopping``,
+        and 0.1's ``max_epochs`` and ``lr``, still work, here and in
+        ``set_params``, with a ``FutureWarning`` that names the new
+        spelling (CHANGELOG.md, 0.4.0).
 
     Attributes
     ----------
@@ -360,6 +358,15 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     (1797, 8)
     >>> jepa.config_.encoder, jepa.config_.max_iter
     ('mlp', 2)
+
+    A DataFrame's text columns go in as they are (one indicator per level):
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"size": [1.0, 2.5, 3.0, 0.5] * 5,
+    ...                    "colour": ["red", "blue", None, "red"] * 5})
+    >>> jepa = JEPATransformer(4, max_iter=1, random_state=0).fit(df)
+    >>> jepa.n_features_in_, jepa.config_.n_features
+    (2, 3)
     """
 
     _parameter_constraints: dict = {
@@ -528,8 +535,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             Training rows, or a collection of series (read as signals of
             that shape: no ``input_shape`` needed). ``NaN`` marks a missing
             value, read as a hidden feature or time step (never in the
-            context, never a target); inf, rows with no observed value and
-            non-numeric values are rejected.
+            context, never a target); inf and rows with no observed value
+            are rejected. A DataFrame (pandas, polars) or object array may
+            hold text, ``category`` and boolean columns: a category becomes
+            one indicator per level (at most 20, the rest ``"other"``), a
+            missing or unseen level is hidden, and the masks hide a
+            column's indicators together; date and nested columns raise a
+            ``TypeError``.
         y : None
             Ignored; present for API consistency.
         groups : array-like of shape (n_samples,), default=None
@@ -729,9 +741,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 params["input_kind"] = "signal"
         columns = getattr(self, "_columns", None)
         if columns is not None:
-            # a category's indicators: masked as one group, not standardised
+            # a category's indicators are masked as one group
             params["feature_groups"] = feature_groups(columns)
-            params["indicators"] = indicator_features(columns)
         check_params(params)
         return params
 

@@ -21,6 +21,8 @@ from numbers import Real
 
 import torch
 
+from ._compat import feature_mask_state, renamed_keyword
+
 __all__ = [
     "MASKING_STRATEGIES",
     "FeatureMask",
@@ -38,6 +40,9 @@ class _Strategy:
 
     def __hash__(self):
         return hash((type(self).__name__, repr(self)))
+
+    def __setstate__(self, state):
+        vars(self).update(state)
 
 
 def _uniform(low, high, shape, generator):
@@ -96,9 +101,10 @@ class FeatureMask(_Strategy):
 
     Parameters
     ----------
-    mask_ratio : float or tuple of (float, float), default=0.5
+    ratio : float or tuple of (float, float), default=0.5
         Fraction of the tokens hidden from the context. A ``(low, high)``
-        pair draws a fraction uniformly per row.
+        pair draws a fraction uniformly per row. (0.4's keyword for it
+        still works until 0.6, with a ``FutureWarning``.)
 
     Examples
     --------
@@ -109,14 +115,18 @@ class FeatureMask(_Strategy):
     (torch.Size([4, 10]), 5)
     """
 
-    def __init__(self, mask_ratio=0.5):
-        self.mask_ratio = mask_ratio
+    def __init__(self, ratio=0.5, **deprecated):
+        self.ratio = renamed_keyword("FeatureMask", "ratio", ratio, deprecated)
+
+    def __setstate__(self, state):
+        # masks pickled or saved by 0.4 and earlier
+        vars(self).update(feature_mask_state(state))
 
     def __call__(
         self, batch_size: int, grid: tuple, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         n_tokens = math.prod(grid)
-        low, high = _as_range(self.mask_ratio)
+        low, high = _as_range(self.ratio)
         ratios = low + (high - low) * torch.rand(batch_size, generator=generator)
         n_hidden = (ratios * n_tokens).round().long().clamp(1, max(n_tokens - 1, 1))
         # hide the first n_hidden tokens of a random permutation of each row
@@ -127,7 +137,7 @@ class FeatureMask(_Strategy):
         return context, target
 
     def __repr__(self):
-        return f"FeatureMask(mask_ratio={self.mask_ratio!r})"
+        return f"FeatureMask(ratio={self.ratio!r})"
 
 
 class MultiBlockMask(_Strategy):

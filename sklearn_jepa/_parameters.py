@@ -5,8 +5,9 @@ another one travel inside it: the mask ratio is a ``masking`` value, the
 built-in encoders' secondary sizes are ``encoder_params``, the optimizer's
 secondary settings are ``optimizer_params``, and early stopping's patience,
 tolerance and held-out share are an ``early_stopping`` dict. The fit itself
-reads one flat dict with a key per setting (:func:`flatten`), so the
-configuration, the fit state and saved models are the same as in 0.3.
+reads one flat dict with a key per setting (:func:`flatten`), in the same
+words: ``masking`` is a ratio, a ``(low, high)`` pair or a strategy there
+too.
 
 0.3's spellings still work for one release (``sklearn_jepa._compat``).
 """
@@ -59,16 +60,11 @@ GROUPS = {
 
 
 def flatten(params):
-    """The flat dict the fit reads: one key per setting, 0.3's names.
+    """The flat dict the fit reads: one key per setting.
 
-    ``masking`` splits into the ratio (``mask_ratio``) and a strategy; each
-    group's keys are checked and their defaults filled in.
+    Each group's keys are checked and their defaults filled in.
     """
     flat = {k: v for k, v in params.items() if k not in GROUPS}
-    masking = params["masking"]
-    is_ratio = masking is not None and not callable(masking)
-    flat["mask_ratio"] = masking if is_ratio else None
-    flat["masking"] = None if is_ratio else masking
     early_stopping = params["early_stopping"]
     flat["early_stopping"] = isinstance(early_stopping, dict) or bool(early_stopping)
     for group, keys in GROUPS.items():

@@ -205,7 +205,7 @@ def _decode(value, arrays):
     if tag == "__mask__":
         cls = MASKING_STRATEGIES[content]
         strategy = cls.__new__(cls)
-        vars(strategy).update(_decode(rest[0][1], arrays))
+        strategy.__setstate__(_decode(rest[0][1], arrays))
         return strategy
     if tag == "__random_state__":
         rng = np.random.RandomState()

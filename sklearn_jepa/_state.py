@@ -22,6 +22,7 @@ import torch
 from ._budget import step_flops
 from ._build import build_module
 from ._callbacks import diagnostic_rows
+from ._compat import params_from_0_4
 from ._config import default_masking, resolve_config, training_fields, with_schedule
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
@@ -273,7 +274,7 @@ class FitState:
     @classmethod
     def from_state_dict(cls, state, *, callbacks=()):
         """The state :meth:`state_dict` described, with an identical net."""
-        params = dict(state["params"])
+        params = params_from_0_4(dict(state["params"]))
         # 0.3's configs kept the training recipe in the parameters only
         config = replace(state["config"], **training_fields(params))
         seeds = Seeds(int(state["seeds"]))
@@ -471,11 +472,6 @@ def standardization(X, config):
     mean = np.nan_to_num(mean, nan=0.0)
     scale = np.nan_to_num(scale, nan=1.0)
     scale = np.where(scale > 1e-12 * (1 + np.abs(mean)), scale, 1.0)
-    if config.indicators is not None:
-        # a category's indicators stay 0/1: standardised, a rare level
-        # would stand tens of units out
-        indicators = np.asarray(config.indicators, dtype=bool)
-        mean[indicators], scale[indicators] = 0.0, 1.0
     return mean, scale
 
 

@@ -19,7 +19,6 @@ from sklearn_jepa._columns import (
     encode_columns,
     feature_groups,
     fit_columns,
-    indicator_features,
 )
 from sklearn_jepa._masks import FeatureMask, MaskCollator
 
@@ -60,7 +59,6 @@ def test_a_category_is_one_indicator_per_level_and_missing_hides_it():
     ]
     np.testing.assert_array_equal(Z, expected)
     assert feature_groups(spec) == (0, 1, 1, 2)
-    assert indicator_features(spec) == (False, True, True, False)
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
@@ -114,17 +112,15 @@ def test_numbers_only_frames_embed_as_their_arrays(tiny):
     np.testing.assert_array_equal(a.transform(df), b.transform(X))
 
 
-def test_category_columns_equal_their_indicators_given_as_numbers(tiny):
-    """The encoded frame and its indicators written out by hand embed alike
-    (indicators are not standardised; masks follow the groups)."""
+def test_a_frame_fits_on_its_encoded_features_masked_by_column(tiny):
     df = _frame()
     spec = fit_columns(df)
     X = encode_columns(df, spec)
     a = JEPATransformer(**tiny, random_state=0).fit(df)
     assert a.n_features_in_ == 5 and list(a.feature_names_in_) == list(df.columns)
     assert a.config_.n_features == X.shape[1] == 8
-    np.testing.assert_array_equal(a.mean_[a.config_.indicators], 0.0)
-    np.testing.assert_array_equal(a.scale_[a.config_.indicators], 1.0)
+    assert a.config_.feature_groups == (0, 1, 1, 1, 2, 3, 3, 4)
+    np.testing.assert_allclose(a.mean_, X.mean(axis=0))
     Z = a.transform(df)
     assert Z.shape == (len(df), 4) and np.isfinite(Z).all()
 

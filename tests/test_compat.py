@@ -8,8 +8,14 @@ from numpy.testing import assert_array_equal
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from sklearn_jepa import JEPATransformer
-from sklearn_jepa._compat import MOVED, config_fields_0_2, from_0_3
+from sklearn_jepa import FeatureMask, JEPATransformer
+from sklearn_jepa._compat import (
+    MOVED,
+    config_fields_0_2,
+    config_fields_0_4,
+    from_0_3,
+    params_from_0_4,
+)
 from sklearn_jepa._config import JEPAConfig
 
 
@@ -105,5 +111,31 @@ def test_03_patch_size_of_the_conv_encoder_is_its_stride(X):
         old = JEPATransformer(**common, patch_size=2)
     with pytest.warns(FutureWarning, match="set the conv encoder's stride"):
         old.fit(X)
-    assert old.config_.patch_size == new.config_.patch_size == 2
+    assert old.config_.stride == new.config_.stride == 2
+    assert old.config_.patch_size is new.config_.patch_size is None
     assert_array_equal(old.transform(X), new.transform(X))
+
+
+def test_04_words_inside_saved_models_are_translated():
+    params = params_from_0_4({"mask_ratio": 0.3, "masking": None, "max_iter": 2})
+    assert params == {"masking": 0.3, "max_iter": 2}
+    strategy = FeatureMask(0.5)
+    params = params_from_0_4({"mask_ratio": None, "masking": strategy})
+    assert params == {"masking": strategy}
+    fields = config_fields_0_4({"encoder": "conv", "kind": "signal", "patch_size": 4})
+    assert (fields["stride"], fields["patch_size"]) == (4, None)
+    fields = config_fields_0_4(
+        {"encoder": "transformer", "kind": "image", "patch_size": 7}
+    )
+    assert (fields["stride"], fields["patch_size"]) == (None, 7)
+
+
+def test_feature_mask_takes_and_loads_its_04_keyword():
+    with pytest.warns(FutureWarning, match=r"FeatureMask\(ratio=0.3\)"):
+        strategy = FeatureMask(mask_ratio=0.3)
+    assert strategy == FeatureMask(0.3) and strategy.ratio == 0.3
+    with pytest.raises(TypeError, match="unexpected keyword argument 'ratios'"):
+        FeatureMask(ratios=0.3)
+    old = FeatureMask.__new__(FeatureMask)
+    old.__setstate__({"mask_ratio": (0.2, 0.4)})  # as 0.4 pickled it
+    assert old == FeatureMask((0.2, 0.4))

@@ -17,7 +17,7 @@ from sklearn_jepa import (
 )
 from sklearn_jepa._budget import auto_lr, auto_momentum
 from sklearn_jepa._config import (
-    check_mask_ratio,
+    check_ratio,
     default_patch_size,
     resolve_input,
 )
@@ -88,9 +88,9 @@ def test_masking_ratio_list_equals_tuple(tiny):
 @pytest.mark.parametrize(
     "bad", [(0.5,), (0.9, 0.5), (0.0, 0.5), (0.5, 1.0), ("a", "b")]
 )
-def test_bad_mask_ratio_pair_is_named(tiny, bad):
+def test_bad_masking_ratio_pair_is_named(tiny, bad):
     with pytest.raises(ValueError, match="masking must be"):
-        check_mask_ratio(bad)
+        check_ratio(bad)
     X = np.random.RandomState(0).normal(size=(20, 4))
     with pytest.raises(ValueError, match="masking must be"):
         JEPATransformer(**tiny, masking=bad).fit(X)

@@ -109,9 +109,9 @@ def test_the_constructor_has_at_most_24_parameters():
     assert len(public) == len(JEPATransformer().get_params()) == 23
 
 
-def test_flatten_fills_each_group_and_splits_masking():
+def test_flatten_fills_each_group_and_keeps_masking_whole():
     flat = flatten(JEPATransformer().get_params())
-    assert flat["mask_ratio"] is None and flat["masking"] is None
+    assert flat["masking"] is None and "mask_ratio" not in flat
     assert (flat["weight_decay"], flat["warmup_fraction"], flat["grad_clip"]) == (
         0.05,
         0.1,
@@ -124,13 +124,13 @@ def test_flatten_fills_each_group_and_splits_masking():
         early_stopping={},
     ).get_params()
     flat = flatten(params)
-    assert flat["mask_ratio"] == (0.2, 0.4) and flat["masking"] is None
+    assert flat["masking"] == (0.2, 0.4)
     assert flat["stride"] == 4 and flat["patch_size"] is None
     # an empty dict turns early stopping on with its defaults
     assert flat["early_stopping"] is True and flat["n_iter_no_change"] == 10
     strategy = FeatureMask(0.3)
     flat = flatten(JEPATransformer(masking=strategy).get_params())
-    assert flat["masking"] is strategy and flat["mask_ratio"] is None
+    assert flat["masking"] is strategy
 
 
 @pytest.mark.parametrize(
