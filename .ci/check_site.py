@@ -26,7 +26,7 @@ from urllib.parse import urldefrag
 PAGES = [
     "index.html",
     "generated/sklearn_jepa.JEPATransformer.html",
-    "user_guide.html",
+    "guide.html",
     "auto_examples/plot_aeon_time_series.html",
 ]
 

@@ -35,7 +35,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._inference import embed
+from sklearn_jepa.engine._inference import embed
 
 # The quality targets of the issue tracker, for the defaults.
 TARGETS = {

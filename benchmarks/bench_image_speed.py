@@ -27,8 +27,8 @@ import torch
 from _common import RESULTS, argument_parser, median_time, write_json, write_page
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._budget import step_flops
-from sklearn_jepa._masks import MaskCollator
+from sklearn_jepa.configuration._budget import step_flops
+from sklearn_jepa.nn._masks import MaskCollator
 
 SIZE = 2048
 REPEATS = 7

@@ -23,12 +23,12 @@ import torch
 from _common import DOCS, median_time, timed, write_json
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._build import build_module
-from sklearn_jepa._callbacks import WarmupCosine
-from sklearn_jepa._config import resolve_config
-from sklearn_jepa._ema import momentum_at, update_momentum
-from sklearn_jepa._losses import JEPALoss
-from sklearn_jepa._training import adamw_groups, fused_adamw_kwargs
+from sklearn_jepa.configuration._build import build_module
+from sklearn_jepa.configuration._config import resolve_config
+from sklearn_jepa.engine._callbacks import WarmupCosine
+from sklearn_jepa.engine._training import adamw_groups, fused_adamw_kwargs
+from sklearn_jepa.nn._ema import momentum_at, update_momentum
+from sklearn_jepa.nn._losses import JEPALoss
 
 
 def make_data(n_samples, n_features, seed=0):
@@ -124,7 +124,7 @@ def fit_overhead(quick):
 
 def diagnostics_cost(quick):
     """Fit time with the per-epoch collapse diagnostics on vs switched off."""
-    from sklearn_jepa._callbacks import Diagnostics
+    from sklearn_jepa.engine._callbacks import Diagnostics
 
     X = make_data(1797, 64)
     record = Diagnostics.on_epoch_end

@@ -1,19 +1,23 @@
 """sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
 
-from ._cnn import ConvImageEncoder, ConvImagePredictor
-from ._conv import ConvPredictor, DilatedConvEncoder
-from ._dask import transform_dask
-from ._diagnostics import CollapseWarning, effective_rank, embedding_stats
-from ._display import TrainingDisplay
-from ._encoders import MLPEncoder, MLPPredictor
 from ._estimator import JEPATransformer
-from ._export import JEPAEncoder
-from ._losses import JEPALoss
-from ._masks import FeatureMask, MultiBlockMask, SpanMask
 from ._persistence import load, save
 from ._version import __version__ as __version__
-from ._warnings import ModelVersionWarning
 from ._windows import JEPAWindowTransformer, sliding_windows
+from .engine._diagnostics import CollapseWarning, effective_rank, embedding_stats
+from .engine._export import JEPAEncoder
+from .integrations._dask import transform_dask
+from .integrations._display import TrainingDisplay
+from .nn._cnn import ConvImageEncoder, ConvImagePredictor
+from .nn._conv import ConvPredictor, DilatedConvEncoder
+from .nn._losses import JEPALoss
+from .nn._masks import FeatureMask, MultiBlockMask, SpanMask
+from .nn._mlp import MLPEncoder, MLPPredictor
+from .utils._compat import alias_old_modules
+from .utils._warnings import ModelVersionWarning
+
+# module paths of earlier versions, as their pickles name them
+alias_old_modules()
 
 __all__ = [
     "CollapseWarning",

@@ -1,7 +1,7 @@
 """The scikit-learn estimator: ``JEPATransformer``.
 
 The scikit-learn layer only (parameters, validation, tags, the state hooks);
-what a fit learns and does lives in :class:`~sklearn_jepa._state.FitState`.
+what a fit learns and does lives in :class:`~sklearn_jepa.engine._state.FitState`.
 """
 
 import inspect
@@ -19,24 +19,24 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
-from ._collections import is_series_list, pad_series
-from ._columns import (
+from ._version import __version__
+from .configuration._config import KINDS, check_params
+from .engine._distributed import distributed_context
+from .engine._export import JEPAEncoder
+from .engine._state import FitState, check_distributed
+from .inputs._collections import is_series_list, pad_series
+from .inputs._columns import (
     check_numbers,
     encode_columns,
     feature_groups,
     fit_columns,
 )
-from ._compat import MOVED, from_0_3, state_from_0_2, translate
-from ._config import KINDS, check_params
-from ._distributed import distributed_context
-from ._export import JEPAEncoder
-from ._losses import LOSSES
-from ._parameters import check_unknown, flatten, route
-from ._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
-from ._state import FitState, check_distributed
-from ._validation import check_observed
-from ._version import __version__
-from ._warnings import ModelVersionWarning, warn
+from .inputs._validation import check_observed
+from .nn._losses import LOSSES
+from .utils._compat import MOVED, from_0_3, state_from_0_2, translate
+from .utils._parameters import check_unknown, flatten, route
+from .utils._runtime import forked_rng, resolve_device, resolve_n_threads, torch_threads
+from .utils._warnings import ModelVersionWarning, warn
 
 __all__ = ["JEPATransformer"]
 
@@ -459,7 +459,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.random_state = random_state
         self.verbose = verbose
         if deprecated_params:
-            # 0.3's spellings, for one release (sklearn_jepa._parameters);
+            # 0.3's spellings, for one release (sklearn_jepa.utils._parameters);
             # anything else is an error at fit, where scikit-learn validates
             # (get_params carries it, so a clone fails the same way)
             new, unknown = translate(vars(self), deprecated_params)

@@ -1,14 +1,14 @@
 """Saving a fitted ``JEPATransformer`` in a file that holds no pickles.
 
 A fitted estimator's ``__getstate__`` is plain data: its parameters and its
-fit state (:meth:`sklearn_jepa._state.FitState.state_dict`: weights,
+fit state (:meth:`sklearn_jepa.engine._state.FitState.state_dict`: weights,
 optimizer state, history, generator and schedule states as arrays, lists and
 numbers; no training row). :func:`save` writes it with ``torch.save`` as
 strings and tensors only, and :func:`load` reads it back with
 ``torch.load(weights_only=True)``: loading never runs code from the file.
 The structure is JSON decoded through a fixed set of tags (the codec below),
 never by importing names; masking strategies come from the registry that
-:mod:`sklearn_jepa._masks` supplies.
+:mod:`sklearn_jepa.nn._masks` supplies.
 """
 
 import json
@@ -18,12 +18,12 @@ import sklearn
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._config import JEPAConfig
 from ._estimator import JEPATransformer
-from ._masks import MASKING_STRATEGIES
-from ._seeds import Seeds
 from ._version import __version__
-from ._warnings import ModelVersionWarning, warn
+from .configuration._config import JEPAConfig
+from .nn._masks import MASKING_STRATEGIES
+from .utils._seeds import Seeds
+from .utils._warnings import ModelVersionWarning, warn
 
 __all__ = ["ModelVersionWarning", "load", "save"]
 

@@ -22,9 +22,9 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._collections import as_series, check_same_channels
 from ._estimator import JEPATransformer
-from ._runtime import torch_threads
+from .inputs._collections import as_series, check_same_channels
+from .utils._runtime import torch_threads
 
 __all__ = ["JEPAWindowTransformer", "sliding_windows"]
 

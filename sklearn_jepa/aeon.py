@@ -18,7 +18,7 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
         "sklearn_jepa.aeon needs the aeon package: pip install 'sklearn-jepa[aeon]'"
     ) from exc
 
-from ._adapters import series_transformer
+from .integrations._adapters import series_transformer
 
 __all__ = ["JEPACollectionTransformer"]
 

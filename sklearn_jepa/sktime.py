@@ -22,8 +22,8 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 
 import pandas as pd
 
-from ._adapters import series_transformer
 from ._windows import JEPAWindowTransformer
+from .integrations._adapters import series_transformer
 
 __all__ = ["JEPAPanelTransformer"]
 

@@ -1,47 +1,45 @@
-"""The parameters the toolkit adapters share with JEPATransformer."""
+"""What the aeon and sktime adapters share (sklearn_jepa.integrations._adapters),
+read from the real adapters."""
 
 import inspect
 
 import pytest
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._adapters import SERIES_PARAMS, series_transformer
+from sklearn_jepa.integrations._adapters import SERIES_PARAMS, series_transformer
 
 
-class _Adapter:
-    max_length = None
-
-    def __init__(self, **params):
-        defaults = JEPATransformer().get_params()
-        for name in SERIES_PARAMS:
-            setattr(self, name, params.get(name, defaults[name]))
+def _adapters():
+    aeon = pytest.importorskip("sklearn_jepa.aeon")
+    sktime = pytest.importorskip("sklearn_jepa.sktime")
+    return aeon.JEPACollectionTransformer, sktime.JEPAPanelTransformer
 
 
-def test_series_params_are_jepa_parameters():
-    names = inspect.signature(JEPATransformer).parameters
-    assert set(SERIES_PARAMS) <= set(names)
+def test_series_params_are_jepa_parameters_with_jepa_defaults_in_both_adapters():
+    jepa = JEPATransformer().get_params()
+    assert set(SERIES_PARAMS) <= set(inspect.signature(JEPATransformer).parameters)
+    for adapter in _adapters():
+        params = adapter().get_params()
+        assert {name: params[name] for name in SERIES_PARAMS} == {
+            name: jepa[name] for name in SERIES_PARAMS
+        }, adapter.__name__
 
 
-def test_series_transformer_reads_the_adapters_parameters():
-    jepa = series_transformer(_Adapter(hidden_size=12, random_state=3), n_channels=2)
+@pytest.mark.parametrize("which", [0, 1], ids=["aeon", "sktime"])
+def test_series_transformer_reads_the_adapters_parameters(which):
+    adapter = _adapters()[which](hidden_size=12, random_state=3, max_iter=2)
+    jepa = series_transformer(adapter, n_channels=2)
     assert isinstance(jepa, JEPATransformer)
-    assert (jepa.hidden_size, jepa.random_state) == (12, 3)
-    assert jepa.input_kind == "signal" and jepa.input_shape is None
+    assert (jepa.hidden_size, jepa.random_state, jepa.max_iter) == (12, 3, 2)
+    assert jepa.input_kind == "signal"
 
 
 @pytest.mark.parametrize("n_channels", [1, 3])
-def test_max_length_becomes_the_input_shape(n_channels):
-    adapter = _Adapter()
-    adapter.max_length = 50
-    jepa = series_transformer(adapter, n_channels)
+def test_aeons_max_length_becomes_the_input_shape(n_channels):
+    collection, panel = _adapters()
+    jepa = series_transformer(collection(max_length=50), n_channels)
     assert jepa.input_shape == (n_channels, 50)
-
-
-def test_an_adapter_without_max_length_reads_series_as_they_come():
-    class _NoMaxLength:
-        def __init__(self):
-            for name in SERIES_PARAMS:
-                setattr(self, name, JEPATransformer().get_params()[name])
-
-    jepa = series_transformer(_NoMaxLength())
-    assert jepa.input_shape is None and jepa.input_kind == "signal"
+    # without one (or with max_length=None) series are read as they come
+    assert series_transformer(collection(), n_channels).input_shape is None
+    assert not hasattr(panel(), "max_length")
+    assert series_transformer(panel()).input_shape is None

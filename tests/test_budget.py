@@ -1,4 +1,4 @@
-"""The default training budget (sklearn_jepa._budget, max_iter=None)."""
+"""The default training budget (sklearn_jepa.configuration._budget, max_iter=None)."""
 
 import math
 
@@ -9,7 +9,7 @@ import torch
 from sklearn_jepa import (
     JEPATransformer,
 )
-from sklearn_jepa._budget import (
+from sklearn_jepa.configuration._budget import (
     MIN_STEPS,
     auto_epochs,
     auto_lr,
@@ -18,11 +18,11 @@ from sklearn_jepa._budget import (
     step_budget,
     step_flops,
 )
-from sklearn_jepa._build import build_module
-from sklearn_jepa._config import resolve_config, with_schedule
-from sklearn_jepa._encoders import MLPEncoder, MLPPredictor
-from sklearn_jepa._model import JEPAModule
-from sklearn_jepa._training import collator
+from sklearn_jepa.configuration._build import build_module
+from sklearn_jepa.configuration._config import resolve_config, with_schedule
+from sklearn_jepa.engine._training import collator
+from sklearn_jepa.nn._mlp import MLPEncoder, MLPPredictor
+from sklearn_jepa.nn._model import JEPAModule
 
 
 def test_auto_epochs_caps_steps_and_flops():

@@ -1,4 +1,5 @@
-"""Building modules from a configuration (sklearn_jepa._build), custom parts."""
+"""Building modules from a configuration (sklearn_jepa.configuration._build),
+custom parts."""
 
 import math
 
@@ -14,8 +15,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn_jepa import (
     JEPATransformer,
 )
-from sklearn_jepa._build import build_module
-from sklearn_jepa._config import resolve_config
+from sklearn_jepa.configuration._build import build_module
+from sklearn_jepa.configuration._config import resolve_config
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The engine's callbacks (sklearn_jepa._callbacks): schedules, early
+"""The engine's callbacks (sklearn_jepa.engine._callbacks): schedules, early
 stopping, diagnostics, the epoch log."""
 
 import warnings
@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._callbacks import StopWhenNoImprovement, WarmupCosine
+from sklearn_jepa.engine._callbacks import StopWhenNoImprovement, WarmupCosine
 
 
 def test_warmup_cosine_shape():

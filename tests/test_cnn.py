@@ -6,7 +6,7 @@ import torch
 from numpy.testing import assert_allclose
 
 from sklearn_jepa import ConvImageEncoder, ConvImagePredictor, JEPATransformer
-from sklearn_jepa._cnn import image_stages
+from sklearn_jepa.nn._cnn import image_stages
 
 
 @pytest.mark.parametrize(

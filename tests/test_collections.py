@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._collections import is_series_list, pad_series
+from sklearn_jepa.inputs._collections import is_series_list, pad_series
 
 FAST = dict(max_iter=2, hidden_size=8, random_state=0)
 

@@ -14,13 +14,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from sklearn_jepa import JEPATransformer, load, save
-from sklearn_jepa._columns import (
+from sklearn_jepa.inputs._columns import (
     MAX_LEVELS,
     encode_columns,
     feature_groups,
     fit_columns,
 )
-from sklearn_jepa._masks import FeatureMask, MaskCollator
+from sklearn_jepa.nn._masks import FeatureMask, MaskCollator
 
 polars = pytest.importorskip("polars")
 

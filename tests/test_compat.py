@@ -1,4 +1,4 @@
-"""Compatibility with earlier versions (sklearn_jepa._compat): 0.3's
+"""Compatibility with earlier versions (sklearn_jepa.utils._compat): 0.3's
 parameter names, 0.3 and 0.2 pickles (the pickles themselves are loaded in
 test_persistence.py)."""
 
@@ -9,14 +9,15 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_jepa import FeatureMask, JEPATransformer
-from sklearn_jepa._compat import (
+from sklearn_jepa.configuration._config import JEPAConfig
+from sklearn_jepa.utils._compat import (
     MOVED,
+    OLD_MODULES,
     config_fields_0_2,
     config_fields_0_4,
     from_0_3,
     params_from_0_4,
 )
-from sklearn_jepa._config import JEPAConfig
 
 
 @pytest.mark.parametrize(
@@ -139,3 +140,30 @@ def test_feature_mask_takes_and_loads_its_04_keyword():
     old = FeatureMask.__new__(FeatureMask)
     old.__setstate__({"mask_ratio": (0.2, 0.4)})  # as 0.4 pickled it
     assert old == FeatureMask((0.2, 0.4))
+
+
+def test_every_old_module_path_imports_the_module_that_holds_its_classes():
+    import importlib
+
+    for old, new in OLD_MODULES.items():
+        module = importlib.import_module(f"sklearn_jepa.{old}")
+        assert module is importlib.import_module(f"sklearn_jepa.{new}"), old
+    from sklearn_jepa._masks import FeatureMask as old_path  # 0.4's path
+
+    assert old_path is FeatureMask
+
+
+@pytest.mark.parametrize(
+    "old_path", ["sklearn_jepa._transformer", "sklearn_jepa._estimator"]
+)
+def test_a_pickle_naming_an_old_module_path_loads(old_path):
+    import pickle
+
+    jepa = JEPATransformer(n_components=3, masking=FeatureMask(0.3))
+    data = pickle.dumps(jepa, protocol=0)
+    old = data.replace(b"sklearn_jepa.nn._masks", b"sklearn_jepa._masks")
+    old = old.replace(b"sklearn_jepa._estimator", old_path.encode())
+    assert b"sklearn_jepa._masks" in old
+    loaded = pickle.loads(old)
+    assert isinstance(loaded, JEPATransformer) and loaded.n_components == 3
+    assert loaded.masking == FeatureMask(0.3)

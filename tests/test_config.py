@@ -1,4 +1,5 @@
-"""Configuration resolution (sklearn_jepa._config): defaults, warnings, seeds."""
+"""Configuration resolution (sklearn_jepa.configuration._config): defaults,
+warnings, seeds."""
 
 import warnings
 
@@ -15,8 +16,8 @@ from sklearn_jepa import (
     MultiBlockMask,
     SpanMask,
 )
-from sklearn_jepa._budget import auto_lr, auto_momentum
-from sklearn_jepa._config import (
+from sklearn_jepa.configuration._budget import auto_lr, auto_momentum
+from sklearn_jepa.configuration._config import (
     check_ratio,
     default_patch_size,
     resolve_input,

@@ -1,4 +1,4 @@
-"""The dilated-convolution signal encoder and predictor (sklearn_jepa._conv)."""
+"""The dilated-convolution signal encoder and predictor (sklearn_jepa.nn._conv)."""
 
 import pytest
 import torch
@@ -8,7 +8,7 @@ from sklearn_jepa import (
     DilatedConvEncoder,
     SpanMask,
 )
-from sklearn_jepa._conv import n_blocks_for
+from sklearn_jepa.nn._conv import n_blocks_for
 
 
 @pytest.mark.parametrize(

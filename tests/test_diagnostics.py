@@ -1,4 +1,4 @@
-"""Collapse diagnostics (sklearn_jepa._diagnostics) and CollapseWarning."""
+"""Collapse diagnostics (sklearn_jepa.engine._diagnostics) and CollapseWarning."""
 
 import warnings
 
@@ -9,7 +9,7 @@ from sklearn_jepa import (
     CollapseWarning,
     JEPATransformer,
 )
-from sklearn_jepa._diagnostics import embedding_stats, is_collapsed
+from sklearn_jepa.engine._diagnostics import embedding_stats, is_collapsed
 
 
 def test_healthy_fit_does_not_warn(X):
@@ -42,7 +42,7 @@ def test_embedding_stats_of_healthy_and_collapsed_embeddings():
 def test_collapse_is_judged_on_what_transform_returns(X, monkeypatch):
     # An embedding that collapses only after the projection must warn: the
     # warning looks at the projected output, not at the pooled tokens.
-    import sklearn_jepa._inference as module
+    import sklearn_jepa.engine._inference as module
 
     def collapsed(Z, projection):
         return Z if projection is None else np.ones((len(Z), 4))

@@ -1,4 +1,4 @@
-"""TrainingDisplay (sklearn_jepa._display)."""
+"""TrainingDisplay (sklearn_jepa.integrations._display)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Data-parallel fit with torch.distributed (sklearn_jepa._distributed), 2 CPU ranks."""
+"""Data-parallel fit with torch.distributed (sklearn_jepa.engine._distributed),
+2 CPU ranks."""
 
 import json
 import subprocess

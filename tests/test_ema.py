@@ -1,4 +1,4 @@
-"""The EMA target encoder (sklearn_jepa._ema)."""
+"""The EMA target encoder (sklearn_jepa.nn._ema)."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn_jepa import (
     JEPATransformer,
 )
-from sklearn_jepa._ema import momentum_at, update_momentum
+from sklearn_jepa.nn._ema import momentum_at, update_momentum
 
 
 def test_momentum_ramp_is_monotone_and_bounded():

@@ -1,4 +1,4 @@
-"""The trained encoder as a plain torch module (sklearn_jepa._export)."""
+"""The trained encoder as a plain torch module (sklearn_jepa.engine._export)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Embeddings and the predictability score (sklearn_jepa._inference)."""
+"""Embeddings and the predictability score (sklearn_jepa.engine._inference)."""
 
 import numpy as np
 import pytest
@@ -10,8 +10,8 @@ from sklearn_jepa import (
     FeatureMask,
     JEPATransformer,
 )
-from sklearn_jepa._inference import embed, eval_mode, predictability
-from sklearn_jepa._masks import MaskCollator
+from sklearn_jepa.engine._inference import embed, eval_mode, predictability
+from sklearn_jepa.nn._masks import MaskCollator
 
 
 def test_score_is_predictability_and_drives_grid_search(fast, X):
@@ -84,7 +84,7 @@ def test_embed_pools_tokens(pooling):
 
 
 def test_pool_over_valid_tokens_ignores_the_steps_after_each_end():
-    from sklearn_jepa._inference import pool
+    from sklearn_jepa.engine._inference import pool
 
     z = torch.randn(2, 6, 3, generator=torch.Generator().manual_seed(0))
     valid = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])

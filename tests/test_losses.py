@@ -1,4 +1,4 @@
-"""The JEPA loss (sklearn_jepa._losses) against a reference written here."""
+"""The JEPA loss (sklearn_jepa.nn._losses) against a reference written here."""
 
 import numpy as np
 import pytest

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from sklearn_jepa import FeatureMask, MultiBlockMask, SpanMask
-from sklearn_jepa._masks import MaskCollator
+from sklearn_jepa.nn._masks import MaskCollator
 
 STRATEGIES = [
     (FeatureMask(0.5), (10,)),

@@ -6,7 +6,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_jepa import FeatureMask, JEPATransformer
-from sklearn_jepa._masks import MaskCollator, MissingTokens
+from sklearn_jepa.nn._masks import MaskCollator, MissingTokens
 
 KINDS = {
     "table-mlp": dict(),

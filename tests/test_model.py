@@ -1,4 +1,4 @@
-"""The JEPA module (sklearn_jepa._model): what is trained and what is not."""
+"""The JEPA module (sklearn_jepa.nn._model): what is trained and what is not."""
 
 import torch
 
@@ -7,7 +7,7 @@ from sklearn_jepa import (
     MLPEncoder,
     MLPPredictor,
 )
-from sklearn_jepa._model import JEPAModule
+from sklearn_jepa.nn._model import JEPAModule
 
 
 def test_jepa_target_encoder_not_in_optimizer(small, digits):

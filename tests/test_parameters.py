@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from sklearn_jepa import FeatureMask, JEPATransformer
-from sklearn_jepa._parameters import flatten
+from sklearn_jepa.utils._parameters import flatten
 
 
 def _fit_twice(X, first, second, **params):
@@ -80,7 +80,7 @@ def test_changed_architecture_under_warm_start_warns(X, params, shown):
 
 
 def test_bf16_on_a_cpu_warns_only_without_bfloat16_instructions(X, monkeypatch):
-    import sklearn_jepa._state as state
+    import sklearn_jepa.engine._state as state
 
     monkeypatch.setattr(state, "bf16_supported", lambda device_type: False)
     with pytest.warns(UserWarning, match="bf16=True has no effect on device 'cpu'"):

@@ -125,9 +125,9 @@ def test_joblib_round_trip_of_a_pipeline(fitted_kind, digits, tmp_path):
 
 
 SKOPS_TRUSTED = [
-    "sklearn_jepa._config.JEPAConfig",
     "sklearn_jepa._estimator.JEPATransformer",
-    "sklearn_jepa._masks.FeatureMask",
+    "sklearn_jepa.configuration._config.JEPAConfig",
+    "sklearn_jepa.nn._masks.FeatureMask",
 ]
 
 
@@ -155,7 +155,7 @@ def test_skops_trusted_list_per_data_kind(kind, tiny, X, tmp_path):
     sio.dump(jepa, path)
     untrusted = sio.get_untrusted_types(file=path)
     mask = {"image": "MultiBlockMask", "signal": "SpanMask"}[kind]
-    assert f"sklearn_jepa._masks.{mask}" in untrusted and len(untrusted) == 3
+    assert f"sklearn_jepa.nn._masks.{mask}" in untrusted and len(untrusted) == 3
     loaded = sio.load(path, trusted=untrusted)
     assert_array_equal(loaded.transform(X[:100]), jepa.transform(X[:100]))
 

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from numpy.testing import assert_array_equal
 
-from sklearn_jepa._portable import (
+from sklearn_jepa.utils._portable import (
     as_byte_tensor,
     generator_state,
     optimizer_from_plain,

@@ -1,4 +1,4 @@
-"""The projection head (sklearn_jepa._projection) and n_components."""
+"""The projection head (sklearn_jepa.engine._projection) and n_components."""
 
 import joblib
 import numpy as np
@@ -9,8 +9,8 @@ from sklearn.decomposition import PCA
 from sklearn_jepa import (
     JEPATransformer,
 )
-from sklearn_jepa._inference import embed
-from sklearn_jepa._projection import fit_projection, project
+from sklearn_jepa.engine._inference import embed
+from sklearn_jepa.engine._projection import fit_projection, project
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from numpy.testing import assert_allclose
 
-from sklearn_jepa._readout import (
+from sklearn_jepa.nn._readout import (
     N_STATS,
     QUANTILES,
     block_stats,

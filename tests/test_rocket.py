@@ -1,4 +1,4 @@
-"""The fixed MiniRocket kernel bank (sklearn_jepa._rocket) and its place in
+"""The fixed MiniRocket kernel bank (sklearn_jepa.nn._rocket) and its place in
 the conv encoder's read-out."""
 
 import numpy as np
@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._rocket import (
+from sklearn_jepa.nn._rocket import (
     FULL_BANK_ROWS,
     MIN_FEATURES,
     N_FEATURES,
@@ -173,7 +173,7 @@ def test_bank_size_set_by_the_user_and_by_the_pool():
     # 1,000 // 84 = 11 values per kernel
     assert jepa.config_.bank_width == 84 * 11
     assert jepa.transform(X).shape[1] == jepa.config_.pooled_width
-    from sklearn_jepa._config import resolve_config
+    from sklearn_jepa.configuration._config import resolve_config
 
     params = {**JEPATransformer(input_shape=(50,))._params()}
     assert resolve_config(params, 50, n_rows=4000).kernel_bank == 2500
@@ -195,7 +195,7 @@ def test_bank_reads_nan_tails_as_the_series_end():
 
 
 def test_long_series_go_through_in_blocks_of_rows(monkeypatch):
-    import sklearn_jepa._rocket as rocket
+    import sklearn_jepa.nn._rocket as rocket
 
     torch.manual_seed(4)
     x = torch.randn(7, 2, 90)

@@ -1,4 +1,4 @@
-"""Thread policy and device checks (sklearn_jepa._runtime)."""
+"""Thread policy and device checks (sklearn_jepa.utils._runtime)."""
 
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_info
 from sklearn_jepa import (
     JEPATransformer,
 )
-from sklearn_jepa._runtime import (
+from sklearn_jepa.utils._runtime import (
     available_cores,
     resolve_device,
     resolve_n_threads,
@@ -103,7 +103,7 @@ def test_device_auto_resolves(monkeypatch):
 
 
 def test_bf16_trains_in_bfloat16_only_where_the_cpu_has_it(small, X, monkeypatch):
-    import sklearn_jepa._training as training
+    import sklearn_jepa.engine._training as training
 
     Z = JEPATransformer(**small, random_state=0).fit_transform(X)
     monkeypatch.setattr(training, "bf16_supported", lambda device_type: False)

@@ -1,8 +1,8 @@
-"""The seeding scheme (sklearn_jepa._seeds)."""
+"""The seeding scheme (sklearn_jepa.utils._seeds)."""
 
 import numpy as np
 
-from sklearn_jepa._seeds import Seeds
+from sklearn_jepa.utils._seeds import Seeds
 
 
 def test_seed_streams_are_independent_and_reproducible():

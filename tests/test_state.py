@@ -7,8 +7,8 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa._distributed import Distributed
-from sklearn_jepa._state import FitState, n_valid, split, standardization
+from sklearn_jepa.engine._distributed import Distributed
+from sklearn_jepa.engine._state import FitState, n_valid, split, standardization
 
 WORLD = Distributed()
 

@@ -1,10 +1,10 @@
-"""Token encoders and predictors (sklearn_jepa._tokens)."""
+"""Token encoders and predictors (sklearn_jepa.nn._tokens)."""
 
 import numpy as np
 import pytest
 import torch
 
-from sklearn_jepa._tokens import FeatureTokens, PatchTokens, TokenEncoder
+from sklearn_jepa.nn._tokens import FeatureTokens, PatchTokens, TokenEncoder
 
 
 def test_patch_tokens_pad_odd_images_and_signals():

@@ -1,4 +1,4 @@
-"""Training engine (sklearn_jepa._training): the net, its data loader,
+"""Training engine (sklearn_jepa.engine._training): the net, its data loader,
 continued training, faults and logs."""
 
 import numpy as np
@@ -10,8 +10,8 @@ from sklearn_jepa import (
     FeatureMask,
     JEPATransformer,
 )
-from sklearn_jepa._masks import MaskCollator
-from sklearn_jepa._training import ArrayDataset, BatchLoader
+from sklearn_jepa.engine._training import ArrayDataset, BatchLoader
+from sklearn_jepa.nn._masks import MaskCollator
 
 
 def test_partial_fit_carries_state(fast, X):

@@ -1,4 +1,4 @@
-"""Input checks that validate_data does not make (sklearn_jepa._validation)."""
+"""Input checks that validate_data does not make (sklearn_jepa.inputs._validation)."""
 
 import numpy as np
 

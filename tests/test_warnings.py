@@ -5,7 +5,7 @@ import warnings
 import pytest
 import sklearn.exceptions
 
-from sklearn_jepa._warnings import ModelVersionWarning, user_stacklevel, warn
+from sklearn_jepa.utils._warnings import ModelVersionWarning, user_stacklevel, warn
 
 
 def test_warn_points_at_the_callers_line_outside_the_library():
@@ -46,13 +46,3 @@ def test_inconsistent_version_warning():
     assert not isinstance(warning, sklearn.exceptions.InconsistentVersionWarning)
     assert "0.2.0" in str(warning) and "0.4.0" in str(warning)
     assert (warning.component, warning.original) == ("sklearn-jepa", "0.2.0")
-
-
-def test_the_03_name_of_the_version_warning_still_works():
-    import sklearn_jepa
-
-    with pytest.warns(FutureWarning, match="renamed ModelVersionWarning"):
-        old = sklearn_jepa.InconsistentVersionWarning
-    assert old is ModelVersionWarning
-    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        sklearn_jepa.Nope  # noqa: B018

@@ -13,16 +13,24 @@
   that kept the stride as ``patch_size`` (:func:`config_fields_0_4`), and
   ``FeatureMask``'s ``mask_ratio`` (:func:`feature_mask_state`,
   :func:`renamed_keyword`);
-- ``sklearn_jepa._transformer``, the module path 0.2 pickles name, and
+- the module paths that 0.2-0.5 pickles and skops files name (classes are
+  pickled by module): 0.5 moved the private modules into the layer
+  subpackages, and ``sklearn_jepa._transformer`` is where 0.2 kept the
+  estimator (:data:`OLD_MODULES`, :func:`alias_old_modules`), and
   ``sklearn_jepa.InconsistentVersionWarning`` (``sklearn_jepa.__init__``)
-  stay where old files and code look for them.
+  stays where old code looks for it.
 """
+
+import importlib
+import sys
 
 from ._parameters import GROUPS, stored
 from ._warnings import warn
 
 __all__ = [
     "MOVED",
+    "OLD_MODULES",
+    "alias_old_modules",
     "config_fields_0_2",
     "config_fields_0_4",
     "feature_mask_state",
@@ -220,3 +228,54 @@ def renamed_keyword(owner, name, value, deprecated):
         )
         value = given
     return value
+
+
+# the private modules of 0.2-0.4 (and 0.5 before the layers) -> where they
+# live now, under sklearn_jepa
+OLD_MODULES = {
+    "_warnings": "utils._warnings",
+    "_compat": "utils._compat",
+    "_parameters": "utils._parameters",
+    "_seeds": "utils._seeds",
+    "_runtime": "utils._runtime",
+    "_portable": "utils._portable",
+    "_columns": "inputs._columns",
+    "_collections": "inputs._collections",
+    "_validation": "inputs._validation",
+    "_encoders": "nn._mlp",
+    "_tokens": "nn._tokens",
+    "_conv": "nn._conv",
+    "_cnn": "nn._cnn",
+    "_rocket": "nn._rocket",
+    "_model": "nn._model",
+    "_masks": "nn._masks",
+    "_losses": "nn._losses",
+    "_readout": "nn._readout",
+    "_ema": "nn._ema",
+    "_config": "configuration._config",
+    "_build": "configuration._build",
+    "_budget": "configuration._budget",
+    "_training": "engine._training",
+    "_callbacks": "engine._callbacks",
+    "_state": "engine._state",
+    "_inference": "engine._inference",
+    "_projection": "engine._projection",
+    "_diagnostics": "engine._diagnostics",
+    "_distributed": "engine._distributed",
+    "_export": "engine._export",
+    "_adapters": "integrations._adapters",
+    "_dask": "integrations._dask",
+    "_display": "integrations._display",
+    "_transformer": "_estimator",
+}
+
+
+def alias_old_modules():
+    """Make every old module path import as the module that holds its
+    classes now, so pickles and skops files that name them load
+    (``pickle`` imports a class's module by name). Called once by
+    ``sklearn_jepa/__init__.py``."""
+    for old, new in OLD_MODULES.items():
+        sys.modules.setdefault(
+            f"sklearn_jepa.{old}", importlib.import_module(f"sklearn_jepa.{new}")
+        )

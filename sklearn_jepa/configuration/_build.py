@@ -1,4 +1,5 @@
-"""Build the JEPA module a :class:`~sklearn_jepa._config.JEPAConfig` describes.
+"""Build the JEPA module a
+:class:`~sklearn_jepa.configuration._config.JEPAConfig` describes.
 
 Only this module constructs networks; every size it uses is already concrete
 in the configuration (``_config`` resolves the defaults).
@@ -6,12 +7,12 @@ in the configuration (``_config`` resolves the defaults).
 
 import copy
 
-from ._cnn import ConvImageEncoder, ConvImagePredictor
-from ._conv import ConvPredictor, DilatedConvEncoder
-from ._encoders import MLPEncoder, MLPPredictor
-from ._masks import MissingTokens
-from ._model import JEPAModule
-from ._tokens import FeatureTokens, PatchTokens, TokenEncoder, TokenPredictor
+from ..nn._cnn import ConvImageEncoder, ConvImagePredictor
+from ..nn._conv import ConvPredictor, DilatedConvEncoder
+from ..nn._masks import MissingTokens
+from ..nn._mlp import MLPEncoder, MLPPredictor
+from ..nn._model import JEPAModule
+from ..nn._tokens import FeatureTokens, PatchTokens, TokenEncoder, TokenPredictor
 
 __all__ = ["build_module"]
 

@@ -148,7 +148,7 @@ class KernelBank(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_jepa._rocket import KernelBank
+    >>> from sklearn_jepa.nn._rocket import KernelBank
     >>> bank = KernelBank((1, 50), n_features=840)
     >>> x = torch.randn(20, 1, 50)
     >>> bank.fit([(x, None)])

@@ -1,6 +1,6 @@
 """Token encoders: patches of images and signals, feature tokens of tables.
 
-All encoders follow the contract of :mod:`sklearn_jepa._encoders` and return
+All encoders follow the contract of :mod:`sklearn_jepa.nn._mlp` and return
 one embedding per token, ``(batch_size, n_tokens, dim)``. Tokens outside the
 view are excluded as attention keys (``src_key_padding_mask``), so the
 visible tokens' embeddings do not depend on hidden content.
@@ -144,7 +144,7 @@ class TokenEncoder(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_jepa._tokens import PatchTokens, TokenEncoder
+    >>> from sklearn_jepa.nn._tokens import PatchTokens, TokenEncoder
     >>> encoder = TokenEncoder(PatchTokens((1, 8, 8), 2, 16), 16, 1, 2)
     >>> encoder(torch.zeros(3, 64), None).shape
     torch.Size([3, 16, 16])

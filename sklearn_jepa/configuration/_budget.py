@@ -82,7 +82,7 @@ def step_budget(n_samples):
 
     Examples
     --------
-    >>> from sklearn_jepa._budget import step_budget
+    >>> from sklearn_jepa.configuration._budget import step_budget
     >>> step_budget(100), step_budget(1000), step_budget(16_000)
     (316, 1000, 4000)
     """
@@ -109,7 +109,7 @@ def auto_epochs(flops_per_step, steps_per_epoch, n_samples, kind="table"):
 
     Examples
     --------
-    >>> from sklearn_jepa._budget import auto_epochs
+    >>> from sklearn_jepa.configuration._budget import auto_epochs
     >>> auto_epochs(1e8, 10, 1280)   # a cheap model: 1,131 steps
     114
     >>> auto_epochs(4e9, 10, 1280)   # 40x the cost per step: 57 steps
@@ -136,7 +136,7 @@ def auto_lr(total_steps):
 
     Examples
     --------
-    >>> from sklearn_jepa._budget import auto_lr
+    >>> from sklearn_jepa.configuration._budget import auto_lr
     >>> auto_lr(1000), auto_lr(250), auto_lr(64)
     (0.001, 0.002, 0.003)
     """
@@ -154,7 +154,7 @@ def auto_momentum(total_steps):
 
     Examples
     --------
-    >>> from sklearn_jepa._budget import auto_momentum
+    >>> from sklearn_jepa.configuration._budget import auto_momentum
     >>> auto_momentum(1000), auto_momentum(400), auto_momentum(64)
     ((0.99, 1.0), (0.975, 1.0), (0.95, 1.0))
     """

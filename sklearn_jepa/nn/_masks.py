@@ -21,7 +21,7 @@ from numbers import Real
 
 import torch
 
-from ._compat import feature_mask_state, renamed_keyword
+from ..utils._compat import feature_mask_state, renamed_keyword
 
 __all__ = [
     "MASKING_STRATEGIES",
@@ -293,7 +293,7 @@ class MissingTokens:
     Examples
     --------
     >>> import torch
-    >>> from sklearn_jepa._masks import MissingTokens
+    >>> from sklearn_jepa.nn._masks import MissingTokens
     >>> nan = torch.tensor([[False, True, False, False, False, False]])
     >>> MissingTokens((1, 6), (3,))(nan)   # a signal of 6 steps, 3 tokens
     tensor([[ True, False, False]])

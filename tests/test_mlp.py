@@ -1,4 +1,4 @@
-"""Whole-row MLP encoder and predictor (sklearn_jepa._encoders)."""
+"""The whole-row MLP encoder and predictor (sklearn_jepa.nn._mlp)."""
 
 import torch
 

@@ -9,7 +9,7 @@ reads one flat dict with a key per setting (:func:`flatten`), in the same
 words: ``masking`` is a ratio, a ``(low, high)`` pair or a strategy there
 too.
 
-0.3's spellings still work for one release (``sklearn_jepa._compat``).
+0.3's spellings still work for one release (``sklearn_jepa.utils._compat``).
 """
 
 from numbers import Integral, Real

@@ -74,7 +74,7 @@ class DilatedConvEncoder(nn.Module):
         long series cost ``stride`` times less. Masks cover the tokens.
     kernel_bank : int, default=None
         About how many values a fixed bank of MiniRocket's kernels adds to
-        :meth:`layers` (:class:`~sklearn_jepa._rocket.KernelBank`, its
+        :meth:`layers` (:class:`~sklearn_jepa.nn._rocket.KernelBank`, its
         biases fitted by its ``fit``); ``None`` or 0: no bank.
 
     Attributes

@@ -3,12 +3,12 @@
 Each holds its own state (``state_dict`` / ``load_state_dict`` where it has
 any) and reads its settings from the configuration:
 :class:`LearningRateSchedule` (linear warmup, then the cosine ramp of
-:func:`sklearn_jepa._ema.cosine_ramp`), :class:`EMAUpdate` (the target
+:func:`sklearn_jepa.nn._ema.cosine_ramp`), :class:`EMAUpdate` (the target
 encoder's momentum ramp), :class:`Diagnostics` (collapse measurements of a
 fixed sample of rows), early stopping that says whether it ended a fit, and
 an epoch log without colour codes off a terminal.
 :func:`built_in_callbacks` lists them, named, for
-:func:`sklearn_jepa._training.make_net`.
+:func:`sklearn_jepa.engine._training.make_net`.
 """
 
 import re
@@ -24,8 +24,8 @@ from skorch.callbacks import (
 )
 from skorch.utils import noop
 
+from ..nn._ema import cosine_ramp, momentum_at, update_momentum
 from ._diagnostics import embedding_stats
-from ._ema import cosine_ramp, momentum_at, update_momentum
 from ._inference import embed
 
 __all__ = [

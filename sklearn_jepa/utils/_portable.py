@@ -1,7 +1,7 @@
 """Torch state as plain data: arrays, numbers, strings, lists, str-keyed dicts.
 
 What a saved model holds instead of torch or skorch pickles (the net's
-:meth:`~sklearn_jepa._training.JEPANet.state_dict`): pickles then hold no
+:meth:`~sklearn_jepa.engine._training.JEPANet.state_dict`): pickles then hold no
 torch pickles, skops sees only arrays and built-ins, and the weights-only file
 format of :mod:`sklearn_jepa._persistence` can write it.
 """

@@ -14,7 +14,7 @@ class JEPAModule(nn.Module):
     """Online encoder ``f_theta``, predictor ``g_theta`` and target ``f_xi``.
 
     ``f_xi`` starts as a copy of ``f_theta``, never requires gradients and is
-    only changed by :func:`sklearn_jepa._ema.update_momentum`.
+    only changed by :func:`sklearn_jepa.nn._ema.update_momentum`.
 
     The target encoder always sees the whole input, as in I-JEPA. For a token
     encoder (3-D output) its embeddings at the target tokens are the targets;

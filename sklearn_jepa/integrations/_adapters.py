@@ -1,7 +1,7 @@
 """The parameters of the toolkit adapters (``sklearn_jepa.aeon``,
 ``sklearn_jepa.sktime``) and the :class:`JEPATransformer` they fit."""
 
-from ._estimator import JEPATransformer
+from .._estimator import JEPATransformer
 
 __all__ = ["SERIES_PARAMS", "series_transformer"]
 

@@ -67,7 +67,7 @@ class MLPEncoder(nn.Module):
         then the embedding; a list of ``(batch_size, width)`` tensors.
 
         The ``"layers"`` read-out concatenates them, and the JEPA target
-        regresses on all of them (:class:`~sklearn_jepa._model.JEPAModule`).
+        regresses on all of them (:class:`~sklearn_jepa.nn._model.JEPAModule`).
         """
         h = self._masked_input(x, mask)
         outputs = []

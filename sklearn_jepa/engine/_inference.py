@@ -6,8 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..nn._readout import block_stats, masked_max, masked_mean
 from ._projection import project
-from ._readout import block_stats, masked_max, masked_mean
 
 __all__ = [
     "chunks",
@@ -43,7 +43,7 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     Returns a float32 array ``(n_rows, dim)``; token embeddings
     ``(n_rows, n_tokens, dim)`` are pooled by ``"mean"``, ``"max"`` (over
     tokens) or ``"flatten"``; ``"blocks"`` reads every layer out
-    (:func:`sklearn_jepa._readout.block_stats` against ``biases``).
+    (:func:`sklearn_jepa.nn._readout.block_stats` against ``biases``).
     """
     xb = torch.from_numpy(x_std)
     n_rows = len(xb)
@@ -69,7 +69,7 @@ def read_out(z, pooling, biases=None, valid=None):
 
     ``"layers"`` concatenates the layers (the MLP); ``"blocks"`` takes each
     layer's max, mean and PPV against ``biases`` (the conv encoder,
-    :func:`sklearn_jepa._readout.block_stats`); token embeddings are pooled
+    :func:`sklearn_jepa.nn._readout.block_stats`); token embeddings are pooled
     (:func:`pool`) over the ``valid`` tokens when given.
     """
     if pooling == "layers":
@@ -121,7 +121,7 @@ def embed(
     standardize : callable, default=None
         Maps a chunk of raw rows to standardised float32 rows.
     projection : tuple of (ndarray, ndarray) or None, default=None
-        Mean and components (:func:`sklearn_jepa._projection.project`).
+        Mean and components (:func:`sklearn_jepa.engine._projection.project`).
     biases : ndarray of shape (n_layers, dim, n_quantiles), default=None
         The PPV biases of the ``"blocks"`` read-out.
 

@@ -19,22 +19,27 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from ._budget import step_flops
-from ._build import build_module
+from ..configuration._budget import step_flops
+from ..configuration._build import build_module
+from ..configuration._config import (
+    default_masking,
+    resolve_config,
+    training_fields,
+    with_schedule,
+)
+from ..nn._readout import fit_biases
+from ..utils._compat import params_from_0_4
+from ..utils._parameters import stored
+from ..utils._runtime import bf16_supported, forked_rng
+from ..utils._seeds import Seeds
+from ..utils._warnings import warn
 from ._callbacks import diagnostic_rows
-from ._compat import params_from_0_4
-from ._config import default_masking, resolve_config, training_fields, with_schedule
 from ._diagnostics import CollapseWarning, embedding_stats, is_collapsed
 from ._distributed import wrap_online
 from ._export import JEPAEncoder
 from ._inference import chunks, embed, layer_chunks, predictability
-from ._parameters import stored
 from ._projection import fit_projection
-from ._readout import fit_biases
-from ._runtime import bf16_supported, forked_rng
-from ._seeds import Seeds
 from ._training import collator, make_net
-from ._warnings import warn
 
 __all__ = ["FitState", "check_distributed"]
 
@@ -65,7 +70,7 @@ class FitState:
         Width of :meth:`embed`'s output; known after the first training call.
     biases : ndarray of shape (n_layers, dim, n_quantiles) or None
         PPV biases of the ``"blocks"`` read-out, fitted after each training
-        call (:func:`sklearn_jepa._readout.fit_biases`).
+        call (:func:`sklearn_jepa.nn._readout.fit_biases`).
     """
 
     def __init__(
@@ -99,7 +104,7 @@ class FitState:
         groups, :func:`split`).
 
         ``params`` are the estimator's, in their flat form
-        (:func:`sklearn_jepa._parameters.flatten`); parameters this
+        (:func:`sklearn_jepa.utils._parameters.flatten`); parameters this
         configuration ignores warn.
         """
         seeds = Seeds.from_random_state(params["random_state"])

@@ -49,7 +49,7 @@ def image_stages(spatial, n_stages):
 
     Examples
     --------
-    >>> from sklearn_jepa._cnn import image_stages
+    >>> from sklearn_jepa.nn._cnn import image_stages
     >>> image_stages((28, 28), 3), image_stages((8, 8), 3), image_stages((1, 64), 3)
     (2, 1, 0)
     """
@@ -68,7 +68,7 @@ def image_grid(spatial, n_stages):
 
     Examples
     --------
-    >>> from sklearn_jepa._cnn import image_grid
+    >>> from sklearn_jepa.nn._cnn import image_grid
     >>> image_grid((28, 28), 3), image_grid((9, 13), 3)
     ((7, 7), (5, 7))
     """

@@ -15,14 +15,14 @@ from numbers import Integral, Real
 
 import torch
 
+from ..nn._cnn import READOUT, image_grid, stage_widths
+from ..nn._conv import n_blocks_for
+from ..nn._masks import FeatureMask, MultiBlockMask, SpanMask
+from ..nn._readout import N_STATS
+from ..nn._rocket import bank_width, default_bank_features
+from ..utils._compat import config_fields_0_4
+from ..utils._warnings import warn
 from ._budget import auto_epochs, auto_lr, auto_momentum
-from ._cnn import READOUT, image_grid, stage_widths
-from ._compat import config_fields_0_4
-from ._conv import n_blocks_for
-from ._masks import FeatureMask, MultiBlockMask, SpanMask
-from ._readout import N_STATS
-from ._rocket import bank_width, default_bank_features
-from ._warnings import warn
 
 __all__ = ["JEPAConfig", "resolve_config", "resolve_input", "with_schedule"]
 
@@ -100,13 +100,13 @@ class JEPAConfig:
         continued fit can re-resolve the schedule when its parameters change.
     kernel_bank : int or None
         About how many values the conv encoder's fixed bank of MiniRocket's
-        kernels reads out on signals (:mod:`sklearn_jepa._rocket`); ``None``
+        kernels reads out on signals (:mod:`sklearn_jepa.nn._rocket`); ``None``
         (0.4 configs, other encoders) or 0: no bank.
     stride : int or None
         Steps per token of the conv encoder on signals (``None`` otherwise).
     feature_groups : tuple of int or None
         The table column of each feature, when a category column became
-        several indicators (:mod:`sklearn_jepa._columns`): the masks hide or
+        several indicators (:mod:`sklearn_jepa.inputs._columns`): the masks hide or
         show a column's features together. ``None``: a feature per column.
     """
 
@@ -315,7 +315,7 @@ def resolve_config(
     ----------
     params : dict
         The estimator's parameters in their flat form
-        (:func:`sklearn_jepa._parameters.flatten`).
+        (:func:`sklearn_jepa.utils._parameters.flatten`).
     n_features : int
     custom_encoder : torch.nn.Module, default=None
         The user's encoder, when ``params["encoder"]`` is a module; it is
@@ -325,7 +325,7 @@ def resolve_config(
         (the estimator's fit does).
     n_rows : int, default=None
         Training rows: they size the kernel bank of the ``"blocks"``
-        read-out (:func:`sklearn_jepa._rocket.default_bank_features`;
+        read-out (:func:`sklearn_jepa.nn._rocket.default_bank_features`;
         ``None``: its full size).
 
     Returns
@@ -380,7 +380,7 @@ def training_fields(params):
 def with_schedule(config, params, n_train, flops_per_step=None):
     """``config`` with its epochs, learning rate and EMA momentum ramp.
 
-    ``flops_per_step`` (from :func:`sklearn_jepa._budget.step_flops`) is
+    ``flops_per_step`` (from :func:`sklearn_jepa.configuration._budget.step_flops`) is
     needed only when ``params["max_iter"]`` is ``None``; it is recorded.
     """
     steps_per_epoch = -(-n_train // config.batch_size)

@@ -36,7 +36,7 @@ def cosine_ramp(step, total_steps, start, end):
 
     Examples
     --------
-    >>> from sklearn_jepa._ema import cosine_ramp
+    >>> from sklearn_jepa.nn._ema import cosine_ramp
     >>> cosine_ramp(0, 100, 0.996, 1.0), cosine_ramp(100, 100, 0.996, 1.0)
     (0.996, 1.0)
     >>> cosine_ramp(50, 100, 1.0, 0.0)

@@ -29,7 +29,7 @@ def fit_projection(Z, n_components, random_state):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_jepa._projection import fit_projection, project
+    >>> from sklearn_jepa.engine._projection import fit_projection, project
     >>> Z = np.random.RandomState(0).normal(size=(20, 5))
     >>> projection = fit_projection(Z, 3, random_state=0)
     >>> project(Z, projection).shape

@@ -20,10 +20,9 @@ from skorch import NeuralNet
 from skorch.helper import predefined_split
 from skorch.history import History
 
-from ._callbacks import PlainPrintLog, StopWhenNoImprovement, built_in_callbacks
-from ._losses import JEPALoss
-from ._masks import MaskCollator, MissingTokens
-from ._portable import (
+from ..nn._losses import JEPALoss
+from ..nn._masks import MaskCollator, MissingTokens
+from ..utils._portable import (
     as_byte_tensor,
     generator_state,
     optimizer_from_plain,
@@ -32,7 +31,8 @@ from ._portable import (
     tensors_from_arrays,
     tensors_to_arrays,
 )
-from ._runtime import bf16_supported
+from ..utils._runtime import bf16_supported
+from ._callbacks import PlainPrintLog, StopWhenNoImprovement, built_in_callbacks
 
 __all__ = [
     "BatchLoader",
