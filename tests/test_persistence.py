@@ -14,7 +14,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from sklearn_jepa import JEPATransformer, ModelVersionWarning, load, save
+from sklearn_jepa import FeatureMask, JEPATransformer, ModelVersionWarning, load, save
 
 KINDS = {
     "table": dict(),
@@ -207,3 +207,34 @@ def test_an_03_pickle_loads_with_its_parameters_in_the_new_form(digits):
         warnings.simplefilter("error", FutureWarning)
         again = clone(jepa).fit(X[:200])
     assert_allclose(again.transform(X[:20]), jepa.transform(X[:20]), atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["table", "signal"])
+@pytest.mark.parametrize("reader", ["pickle", "weights_only"])
+def test_models_saved_by_0_4_load_with_todays_words_and_train(kind, reader, digits):
+    # written by sklearn-jepa 0.4 (commit ca476eb^, before the layout of
+    # 0.5) with tests/data/make_0_4_fixtures.py: the table MLP with
+    # masking=0.4 (its fit state held mask_ratio), the conv signal encoder
+    # with encoder_params={"stride": 2} (its config held patch_size=2)
+    X, _ = digits
+    if kind == "table":
+        rows, name = X[:20], "jepa_0_4"
+    else:
+        signals = np.cumsum(np.random.RandomState(0).randn(60, 40), axis=1)
+        rows, name = signals[:10], "jepa_0_4_signal"
+    with pytest.warns(ModelVersionWarning, match="sklearn-jepa 0.4.0"):
+        if reader == "pickle":
+            with open(DATA / f"{name}.pkl", "rb") as f:
+                jepa = pickle.load(f)
+        else:
+            jepa = load(DATA / f"{name}.pt")
+    expected = np.load(DATA / f"{name}_transform.npy")
+    assert_allclose(jepa.transform(rows), expected, rtol=1e-5, atol=1e-6)
+    if kind == "table":
+        assert jepa.config_.masking == FeatureMask(0.4) and jepa.masking == 0.4
+        assert "mask_ratio" not in jepa._state.params
+    else:
+        assert (jepa.config_.stride, jepa.config_.patch_size) == (2, None)
+        assert jepa.config_.kernel_bank is None  # 0.4 had no kernel bank
+    jepa.partial_fit(X if kind == "table" else signals)  # trains on
+    assert jepa.n_iter_ == jepa.config_.max_iter + 1
