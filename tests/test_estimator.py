@@ -190,12 +190,19 @@ def test_jepa_n_threads_is_restored(small, digits):
     assert torch.get_num_threads() == before
 
 
+def _nested_cells():
+    cells = np.empty((2, 2), dtype=object)
+    cells[:, 0] = [1.0, 2.0]
+    cells[0, 1], cells[1, 1] = [1, 2], [3]
+    return cells
+
+
 @pytest.mark.parametrize(
     "bad, error, match",
     [
         (np.array([[np.nan, np.nan], [2.0, 3.0]]), ValueError, "no observed value"),
         (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "infinity"),
-        (np.array([["1", "b"], ["2", "d"]], dtype=object), ValueError, "column 1"),
+        (_nested_cells(), TypeError, "Column 1 holds nested values"),
         (np.empty((0, 3)), ValueError, "0 sample"),
         (np.empty((3, 0)), ValueError, "0 feature"),
         (np.arange(5.0), ValueError, "Expected 2D array"),
@@ -205,7 +212,7 @@ def test_jepa_n_threads_is_restored(small, digits):
     ids=[
         "all-nan-row",
         "inf",
-        "strings",
+        "nested",
         "no-rows",
         "no-columns",
         "1d",

@@ -264,7 +264,8 @@ def _check_scalars(name, values):
 def _nested_error(name, value):
     return TypeError(
         f"Column {name!r} holds nested values (e.g. {value!r}); JEPATransformer "
-        "reads one number or category per cell. Expand it into columns first."
+        "reads one number or category per cell (as float(), whose argument must "
+        "be a string or a number). Expand it into columns first."
     )
 
 

@@ -20,7 +20,7 @@ __all__ = ["ModelVersionWarning", "user_stacklevel", "warn"]
 
 _LIBRARY_DIRS = tuple(
     os.path.dirname(os.path.abspath(module.__file__)) + os.sep
-    for module in (sys.modules[__name__.rpartition(".")[0]], sklearn, skorch)
+    for module in (sys.modules[__name__.partition(".")[0]], sklearn, skorch)
 )
 
 
