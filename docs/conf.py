@@ -25,6 +25,7 @@ exclude_patterns = [
     "_build",
     "results",
     "timeseries_notes.md",
+    "tables_notes.md",
     "pools_notes.md",
     "watch_notes.md",
     "unequal_notes.md",
