@@ -85,7 +85,7 @@ for i, x in enumerate(X_train[:8]):
 rows = (rows.reshape(8, -1) - jepa.mean_) / jepa.scale_
 collate = jepa.net_.iterator_train__collate_fn
 batch, _ = collate(torch.from_numpy(rows.astype(np.float32)))
-stride = jepa.config_.patch_size
+stride = jepa.config_.stride  # steps per token of the conv encoder
 series = X_train[0][0]
 target = batch["target_mask"][0].repeat_interleave(stride)[: len(series)].numpy()
 fig, ax = plt.subplots(figsize=(6, 2.6))
