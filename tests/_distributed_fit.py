@@ -1,8 +1,10 @@
 """Started by torchrun in tests/test_distributed.py: one rank of a data-parallel fit.
 
 Usage: python -m torch.distributed.run --standalone --nproc_per_node 2 \\
-    tests/_distributed_fit.py OUT_DIR PARAMS_JSON
-Each rank writes OUT_DIR/rank<r>.npz (weights, embeddings) and rank<r>.json.
+    tests/_distributed_fit.py OUT_DIR CONFIGS_JSON
+CONFIGS_JSON maps a name to the estimator's parameters; one launch fits them
+all in turn, as a user's script may (a second fit once hung there). Each rank
+writes OUT_DIR/<name>/rank<r>.npz (weights, embeddings) and rank<r>.json.
 """
 
 import json
@@ -16,7 +18,14 @@ from sklearn.datasets import load_digits
 from sklearn_jepa import JEPATransformer
 
 
-def main(out, params):
+def main(out, configs):
+    for name, params in configs.items():
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        fit_one(folder, params)
+
+
+def fit_one(out, params):
     rank = int(os.environ["RANK"])
     X = load_digits().data[:600]
     jepa = JEPATransformer(**params).fit(X)

@@ -20,11 +20,12 @@ parallel:
 - only rank 0 prints; every rank ends with the same fitted estimator
   (bit-identical weights), so any rank can save it.
 
-A process group that ``fit`` created is destroyed at the end of ``fit``
-(gloo can abort at interpreter exit otherwise); one the user created is left
-alone.
+A process group that ``fit`` created stays for the later fits of the process
+(a second ``fit`` that re-created it hung) and is destroyed at interpreter
+exit (gloo can abort there otherwise); one the user created is left alone.
 """
 
+import atexit
 import os
 from contextlib import contextmanager
 
@@ -99,17 +100,16 @@ def distributed_context(device):
         yield Distributed()
         return
     rank, world_size, local_rank = world
-    created = False
     if not dist.is_initialized():
         backend = "nccl" if torch.device(device).type == "cuda" else "gloo"
         dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
-        created = True
-    try:
-        yield Distributed(dist.get_rank(), dist.get_world_size(), local_rank)
-    finally:
-        if created:
-            dist.barrier()
-            dist.destroy_process_group()
+        atexit.register(_destroy_group)
+    yield Distributed(dist.get_rank(), dist.get_world_size(), local_rank)
+
+
+def _destroy_group():
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def wrap_online(module, device):
