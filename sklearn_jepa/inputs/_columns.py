@@ -110,7 +110,7 @@ def encode_columns(X, spec):
             if kind != "number":
                 raise ValueError(
                     f"Column {name!r} held numbers at fit but holds text now "
-                    f"(e.g. {_first_text(values)!r})."
+                    f"(e.g. {_example(values)!r})."
                 )
             blocks.append(_as_numbers(values)[:, None])
         else:
@@ -123,10 +123,9 @@ def check_numbers(X):
     model fitted on numbers only."""
     for name, values, kind in _columns(X) or ():
         if kind == "category":
-            example = next((v for v in values if not _is_missing(v)), None)
             raise ValueError(
-                f"Column {name!r} holds categories (e.g. {example!r}), but this "
-                "JEPATransformer was fitted on numbers there."
+                f"Column {name!r} holds categories (e.g. {_example(values)!r}), "
+                "but this JEPATransformer was fitted on numbers there."
             )
 
 
@@ -169,20 +168,30 @@ def _indicators(values, levels, other):
 def _columns(X, read_all=False):
     """``[(name, values, kind)]`` of a frame or a 2-D object or text array.
 
-    ``None`` for other input (numeric arrays, lists: ``validate_data``
-    reads them) unless ``read_all``, which reads any 2-D input.
+    ``None`` for input of numbers only, judged from the dtypes without
+    reading the values (``validate_data`` converts them once), and for other
+    input, unless ``read_all``, which reads any 2-D input.
     """
     if _is_pandas_frame(X):
+        if not read_all and all(getattr(d, "kind", "O") in "biuf" for d in X.dtypes):
+            return None
         return [
             _pandas_column(name, X.iloc[:, position], dtype)
             for position, (name, dtype) in enumerate(X.dtypes.items())
         ]
     if _is_polars_frame(X):
+        if not read_all and all(
+            d.is_numeric() or str(d) == "Boolean" for d in X.dtypes
+        ):
+            return None
         return [_polars_column(name, X.get_column(name)) for name in X.columns]
-    if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS" and not read_all:
-        return None  # numbers: nothing to read
-    if not isinstance(X, np.ndarray) and not isinstance(X, (list, tuple)):
-        if not read_all:
+    if not read_all:
+        if not isinstance(X, (np.ndarray, list, tuple)):
+            return None
+        try:
+            if np.asarray(X).dtype.kind not in "OUS":
+                return None
+        except ValueError:  # ragged lists: validate_data says so
             return None
     try:
         array = np.asarray(X, dtype=object)
@@ -316,5 +325,6 @@ def _as_numbers(values):
     )
 
 
-def _first_text(values):
-    return next((v for v in values if isinstance(v, (str, bytes))), None)
+def _example(values):
+    """The first observed value, for an error message."""
+    return next((v for v in values if not _is_missing(v)), None)

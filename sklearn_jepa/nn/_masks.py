@@ -366,6 +366,8 @@ class MaskCollator:
         self.seed = seed
         self.missing = missing
         self.groups = None if groups is None else torch.as_tensor(groups)
+        # the grid the strategy draws on: the groups, else the tokens
+        self.draw_grid = self.grid if groups is None else (int(max(groups)) + 1,)
         self.reset()
 
     def reset(self):
@@ -374,11 +376,8 @@ class MaskCollator:
     def __call__(self, x):
         # ``x`` is already a (batch_size, n_features) tensor: BatchLoader
         # slices whole batches, so no per-row collation happens.
-        if self.groups is None:
-            context, target = self.strategy(len(x), self.grid, self.generator)
-        else:
-            n_groups = int(self.groups.max()) + 1
-            context, target = self.strategy(len(x), (n_groups,), self.generator)
+        context, target = self.strategy(len(x), self.draw_grid, self.generator)
+        if self.groups is not None:
             context, target = context[:, self.groups], target[:, self.groups]
         batch = {"x": x, "context_mask": context, "target_mask": target}
         nan = torch.isnan(x)
