@@ -31,6 +31,7 @@ and transform throughput (series per second, test split).
 
     python benchmarks/bench_timeseries.py           # about 30 min on 2 cores
     python benchmarks/bench_timeseries.py --quick   # one seed, 3 sets
+    python benchmarks/bench_timeseries.py --speed   # speed against MiniRocket
 
 Writes docs/results/timeseries.json and docs/timeseries.md. Needs
 ``pip install -e ".[benchmarks]"`` (aeon, umap-learn, mnist1d).
@@ -283,6 +284,101 @@ def _warm_up_numba():
         _rocket(kind, 0).fit(X).transform(X)
 
 
+# -- speed against MiniRocket -------------------------------------------------
+
+SPEED_REPEATS = 5
+
+
+def speed(names):
+    """Transform throughput on each archive set's test split, side by side in
+    one process, one thread: MiniRocket (aeon), JEPA's whole read-out and its
+    kernel bank alone (the fitted model's bank on the standardised series),
+    medians over interleaved repeats; and the default fit's time (median of
+    3). Which bank path ran is recorded (``compiled``: numba)."""
+    import torch
+
+    from sklearn_jepa.nn._ppv import numba_available
+
+    out = {}
+    torch.set_num_threads(1)  # the bank alone runs outside the estimator
+    for name in names:
+        X_train, X_test, _, _ = load(name)
+        rocket = _rocket("MiniRocket", 0).fit(X_train)
+        fits = []
+        for seed in range(3):
+            start = time.perf_counter()
+            jepa = JEPATransformer(random_state=seed).fit(X_train)
+            fits.append(time.perf_counter() - start)
+        module = jepa._state.net.module_
+        x_std = torch.from_numpy(jepa._state.standardize(X_test.reshape(len(X_test), -1)))
+        bank_x, valid = next(module.bank_chunks([x_std]))
+        timings = {"MiniRocket": [], "JEPA (whole read-out)": [], "JEPA bank alone": []}
+        runs = {
+            "MiniRocket": lambda: rocket.transform(X_test),
+            "JEPA (whole read-out)": lambda: jepa.transform(X_test),
+            "JEPA bank alone": lambda: module.bank(bank_x, valid),
+        }
+        with torch.no_grad():
+            for run in runs.values():
+                run()  # compiled code and caches warm
+            for _ in range(SPEED_REPEATS):
+                for key, run in runs.items():
+                    start = time.perf_counter()
+                    run()
+                    timings[key].append(time.perf_counter() - start)
+        per_s = {k: len(X_test) / float(np.median(v)) for k, v in timings.items()}
+        start = time.perf_counter()
+        _rocket("MiniRocket", 0).fit(X_train)
+        out[name] = {
+            "shape": list(X_test.shape[1:]),
+            "n_test": len(X_test),
+            "series_per_s": per_s,
+            "ratios": {
+                k: per_s[k] / per_s["MiniRocket"] for k in per_s if k != "MiniRocket"
+            },
+            "jepa_fit_s": float(np.median(fits)),
+            "minirocket_fit_s": time.perf_counter() - start,
+            "compiled_bank": numba_available(),
+        }
+        print(name, out[name]["ratios"], f"fit {out[name]['jepa_fit_s']:.2f} s")
+    return out
+
+
+def speed_lines(payload):
+    """The speed section of the page, from ``timeseries_speed.json``."""
+    machine = payload["machine"]
+    results = payload["results"]
+    lines = [
+        "## Speed against MiniRocket (one thread)",
+        "",
+        f"Measured by `benchmarks/bench_timeseries.py --speed` ({machine['date']}, "
+        f"{machine['processor']}, {machine['cpu_count']} cores, torch "
+        f"{machine['torch']}, one thread); raw numbers in "
+        "`docs/results/timeseries_speed.json`. Transform of the test split, "
+        f"series per second, median of {SPEED_REPEATS} interleaved repeats in one "
+        "process; the ratio is to aeon's MiniRocket in the same run. The bank "
+        "ran compiled (numba): "
+        + ("yes" if all(r["compiled_bank"] for r in results.values()) else "no")
+        + ". Fit: the default `JEPATransformer` on the training split, median "
+        "of 3 seeds.",
+        "",
+        "| data (test, shape) | MiniRocket (series/s) | JEPA whole read-out | "
+        "JEPA kernel bank alone | JEPA default fit | MiniRocket fit |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        per_s, ratio = r["series_per_s"], r["ratios"]
+        shape = "x".join(map(str, r["shape"]))
+        lines.append(
+            f"| {name} ({r['n_test']}, {shape}) | {per_s['MiniRocket']:,.0f} | "
+            f"{per_s['JEPA (whole read-out)']:,.0f} "
+            f"(**{ratio['JEPA (whole read-out)']:.2f}x**) | "
+            f"{per_s['JEPA bank alone']:,.0f} (**{ratio['JEPA bank alone']:.2f}x**) | "
+            f"{r['jepa_fit_s']:.2f} s | {r['minirocket_fit_s']:.2f} s |"
+        )
+    return [*lines, ""]
+
+
 # -- the report ---------------------------------------------------------------
 
 
@@ -387,6 +483,9 @@ def report(payload):
             )
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
+    speed_file = RESULTS / "timeseries_speed.json"
+    if speed_file.exists():
+        lines += speed_lines(json.loads(speed_file.read_text()))
     write_page("timeseries", lines)
 
 
@@ -398,7 +497,18 @@ def main():
         nargs="+",
         help="rerun only these rows and keep the others from the JSON",
     )
+    parser.add_argument(
+        "--speed",
+        action="store_true",
+        help="measure transform speed and fit time against MiniRocket only",
+    )
     args = parser.parse_args()
+    if args.speed:
+        with threadpool_limits(1):
+            _warm_up_numba()
+            results = speed(args.datasets or SETS)
+        write_json("timeseries_speed", {"results": results})
+        args.report_only = True
     if args.report_only:
         report(json.loads((RESULTS / "timeseries.json").read_text()))
         return

@@ -25,6 +25,7 @@ from .engine._distributed import distributed_context
 from .engine._export import JEPAEncoder
 from .engine._state import FitState, check_distributed
 from .inputs._collections import is_series_list, pad_series
+from .inputs._images import image_layout, stack_rows
 from .inputs._columns import (
     check_numbers,
     encode_columns,
@@ -732,6 +733,11 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """The flat parameters a fit reads (``_parameters.flatten``)."""
         check_unknown(getattr(self, "_unknown_params", None))
         params = flatten(self.get_params(deep=False))
+        image_shape = getattr(self, "_image_shape", None)
+        if image_shape is not None:
+            # a stack of images: (C, H, W), whatever its layout
+            params["input_shape"] = image_shape
+            params["input_kind"] = "image"
         shape = getattr(self, "collection_shape_", None)
         if shape is not None:
             # a collection: signals of that shape (a given input_shape was
@@ -782,11 +788,20 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             fitted = getattr(self, "collection_shape_", None)  # None: 0.2
             shape = self.input_shape if reset else fitted
             X = pad_series(X, None if shape is None else tuple(shape)[-1])
-        if getattr(X, "ndim", None) != 3 or not hasattr(X, "reshape"):
+        if getattr(X, "ndim", None) not in (3, 4) or not hasattr(X, "reshape"):
             if reset:
                 self.collection_shape_ = None
+                self._image_shape = None
             # flattened rows of a fitted collection's shape are fine too
             return X
+        layout = self._image_layout(X, reset)
+        if layout is not None:
+            return stack_rows(X, layout)
+        if X.ndim == 4:
+            raise ValueError(
+                f"X is a 4-D stack of shape {X.shape[1:]} but this "
+                "JEPATransformer was not fitted on images."
+            )
         shape = tuple(int(s) for s in X.shape[1:])
         if reset:
             if self.input_shape is not None and tuple(self.input_shape) not in (
@@ -807,6 +822,23 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 + (f"series of shape {expected}." if expected else "2-D rows.")
             )
         return np.reshape(X, (X.shape[0], -1))
+
+    def _image_layout(self, X, reset):
+        """How the 3-D or 4-D ``X`` holds images (``_images.image_layout``),
+        or ``None`` for a collection of series; at ``fit`` the image shape
+        is recorded, at ``transform`` the fitted one is required."""
+        if reset:
+            self._image_shape = None
+            layout = image_layout(X.shape, self.input_shape, self.input_kind)
+            if layout is None:
+                return None
+            self.collection_shape_ = None
+            layout, self._image_shape = layout
+            return layout
+        config = getattr(self, "config_", None)
+        if config is None or config.kind != "image":
+            return None
+        return image_layout(X.shape, fitted=config.shape)[0]
 
     # -- persistence -------------------------------------------------------
 

@@ -8,7 +8,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_jepa import JEPATransformer
-from sklearn_jepa.engine._callbacks import StopWhenNoImprovement, WarmupCosine
+from sklearn_jepa.engine._callbacks import (
+    StopWhenNoImprovement,
+    WarmupCosine,
+    diagnostics_every,
+)
 
 
 def test_warmup_cosine_shape():
@@ -42,16 +46,16 @@ def test_lr_follows_schedule_and_no_decay_on_1d_params(fast, X):
 def test_history_records_losses_and_diagnostics(fast, X):
     jepa = JEPATransformer(**fast, random_state=0).fit(X)
     assert len(jepa.history_) == jepa.n_iter_ == 4
-    for key in (
-        "train_loss",
-        "effective_rank",
-        "std_min",
-        "std_median",
-        "dead_fraction",
-        "dur",
-    ):
+    for key in ("train_loss", "dur"):
         values = jepa.history_[:, key]
         assert len(values) == 4 and np.all(np.isfinite(values))
+    # diagnostics every other epoch on 600 rows, and after the last
+    every = diagnostics_every(4, jepa.config_.n_train)
+    assert every == 2
+    for key in ("effective_rank", "std_min", "std_median", "dead_fraction"):
+        recorded = [i for i, row in enumerate(jepa.history_) if key in row]
+        assert recorded == [0, 2, 3]
+        assert np.all(np.isfinite(jepa.history_[:, key]))
     assert jepa.loss_curve_ == list(jepa.history_[:, "train_loss"])
     # of the MLP's last layer (hidden_size wide; n_components projects later)
     assert 1.0 <= jepa.history_[-1, "effective_rank"] <= fast["hidden_size"]

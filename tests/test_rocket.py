@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from sklearn_jepa import JEPATransformer
+from sklearn_jepa.nn import _ppv
 from sklearn_jepa.nn._rocket import (
     FULL_BANK_ROWS,
     MIN_FEATURES,
@@ -129,7 +130,7 @@ def test_multichannel_kernels_add_a_subset_of_channels():
     assert 1 < float(chosen.float().mean()) < 9
     # by linearity one convolution of the chosen channels
     x = torch.randn(2, 12, 40)
-    i, h = next(bank._outputs(x))
+    h = _ppv._outputs(x, 1, bank.positions[0], bank.channels[0])
     k = 5
     expected = sum(
         F.conv1d(x[:, c : c + 1], bank.kernels[0][k].view(1, 1, 9), padding=4)
@@ -195,8 +196,8 @@ def test_bank_reads_nan_tails_as_the_series_end():
 
 
 def test_long_series_go_through_in_blocks_of_rows(monkeypatch):
-    import sklearn_jepa.nn._rocket as rocket
-
+    # the torch path (the compiled one holds one series' outputs at a time)
+    monkeypatch.setenv("SKLEARN_JEPA_BANK", "torch")
     torch.manual_seed(4)
     x = torch.randn(7, 2, 90)
     valid = (
@@ -207,7 +208,7 @@ def test_long_series_go_through_in_blocks_of_rows(monkeypatch):
     bank.fit([(x, valid)])
     whole = bank(x, valid)
     # two rows at a time: the same values
-    monkeypatch.setattr(rocket, "_BLOCK_VALUES", 2 * 84 * 90)
+    monkeypatch.setattr(_ppv, "_BLOCK_VALUES", 2 * 84 * 90)
     torch.testing.assert_close(bank(x, valid), whole, rtol=0, atol=1e-6)
     np.testing.assert_allclose(
         whole.numpy(),

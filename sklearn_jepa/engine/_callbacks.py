@@ -15,6 +15,7 @@ import re
 import sys
 
 import numpy as np
+import torch
 from skorch.callbacks import (
     Callback,
     EarlyStopping,
@@ -51,7 +52,20 @@ def diagnostic_rows(X, seed, n_rows=N_DIAGNOSTIC_ROWS):
     ``X``), so no fitted object keeps training rows.
     """
     order = np.random.RandomState(seed).permutation(len(X))[:n_rows]
-    return X[np.sort(order)]
+    rows = X[np.sort(order)]
+    # a lazily standardised pool gives a tensor
+    return rows.numpy() if isinstance(rows, torch.Tensor) else rows
+
+
+def diagnostics_every(max_iter, n_train):
+    """Epochs between two diagnostics records: about 50 records per fit
+    whatever the number of epochs, and records costing at most about a
+    tenth of the training between them (a record embeds up to
+    :data:`N_DIAGNOSTIC_ROWS` rows, an epoch trains on ``n_train`` at about
+    three forward passes each: on 243 series a record every epoch took a
+    fifth of the fit)."""
+    n_train = max(1, n_train or N_DIAGNOSTIC_ROWS)
+    return max(-(-max_iter // 50), -(-10 * N_DIAGNOSTIC_ROWS // (3 * n_train)))
 
 
 def built_in_callbacks(config, seeds, verbose, extra=()):
@@ -61,11 +75,10 @@ def built_in_callbacks(config, seeds, verbose, extra=()):
         ("ema", EMAUpdate(config)),
         (
             "diagnostics",
-            # about 50 records per fit, whatever the number of epochs
             Diagnostics(
                 pooling=config.embedding_pooling,
                 seed=seeds.seed("sample"),
-                every=-(-config.max_iter // 50),
+                every=diagnostics_every(config.max_iter, config.n_train),
             ),
         ),
     ]

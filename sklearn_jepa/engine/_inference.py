@@ -49,10 +49,17 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     n_rows = len(xb)
     if n_rows < batch_size:
         xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
+    module, layers = net.module_, reads_layers(pooling)
+    # the kernel bank reads each row alone (no BLAS): the padding rows
+    # are not worth its time
+    bank = layers and module.bank is not None
     # pooled over each series' own steps: its end padding does not count
-    z, valid = net.module_.encode(xb.to(net.device), layers=reads_layers(pooling))
+    z, valid = module.encode(xb.to(net.device), layers=layers, bank=not bank)
     valid = None if valid is None else valid[:n_rows]
-    z = [h[:n_rows] for h in z] if reads_layers(pooling) else z[:n_rows]
+    z = [h[:n_rows] for h in z] if layers else z[:n_rows]
+    if bank:
+        (x_bank, valid_bank), = module.bank_chunks([xb[:n_rows].to(net.device)])
+        z.insert(0, module.bank(x_bank, valid_bank))
     biases = None if biases is None else torch.from_numpy(biases)
     return read_out(z, pooling, biases, valid).cpu().numpy()
 

@@ -39,6 +39,7 @@ from ._distributed import wrap_online
 from ._export import JEPAEncoder
 from ._inference import chunks, embed, layer_chunks, predictability
 from ._projection import fit_projection
+from ._rows import StandardizedRows, as_rows, nan_mean_std
 from ._training import collator, make_net
 
 __all__ = ["FitState", "check_distributed"]
@@ -182,15 +183,16 @@ class FitState:
         net = self.net
         n_before = len(net.history)
         torch.manual_seed(self.seeds.seed("call", n_before))
-        X_std = self.standardize(X)
-        X_train, X_valid, batch_size = X_std, None, None
+        # standardised batch by batch: the pool is read, never copied whole
+        pool = StandardizedRows(X, self.standardize)
+        X_train, X_valid, batch_size = pool, None, None
         if hold_out and self.config.early_stopping:
             rng = self.seeds.rng("split")
-            train, valid = split(self.config, rng, len(X_std), groups, hold_out_gap)
-            X_train, X_valid = X_std[train], X_std[valid]
+            train, valid = split(self.config, rng, len(X), groups, hold_out_gap)
+            X_train, X_valid = pool.subset(train), pool.subset(valid)
         if world.active:
             rng = self.seeds.rng("shard", n_before)
-            X_train = X_train[world.shard(len(X_train), rng)]
+            X_train = X_train.subset(world.shard(len(X_train), rng))
             batch_size = max(1, self.config.batch_size // world.world_size)
             wrap_online(net.module_, net.device)
         try:
@@ -200,9 +202,9 @@ class FitState:
         finally:
             if world.active:
                 net.module_.use_parallel(None)
-        self._fit_bank(X_std)
-        self._fit_biases(X_std)
-        self._fit_projection(X_std)
+        self._fit_bank(pool)
+        self._fit_biases(pool)
+        self._fit_projection(pool)
         if interrupted:
             warn(
                 f"Training was interrupted after {len(net.history) - n_before} of "
@@ -210,7 +212,7 @@ class FitState:
                 "and can be used or trained further with partial_fit.",
                 UserWarning,
             )
-        self._check_collapse(X_std)
+        self._check_collapse(pool)
         return self
 
     def standardize(self, X):
@@ -319,7 +321,7 @@ class FitState:
 
     # -- helpers -------------------------------------------------------------
 
-    def _fit_projection(self, X_std):
+    def _fit_projection(self, pool):
         """Project pooled token embeddings on ``n_components`` directions.
 
         Whole-row encoders already output ``n_components`` values and get no
@@ -331,7 +333,7 @@ class FitState:
         if n_components is None or width == n_components:
             self.projection, self.n_components = None, width
             return
-        X_std = self._at_most(X_std, _N_PROJECTION_ROWS, "projection")
+        X_std = self._at_most(pool, _N_PROJECTION_ROWS, "projection")
         # pooled, not yet projected
         Z = embed(
             self.net,
@@ -344,21 +346,22 @@ class FitState:
         self.projection = fit_projection(Z, n_components, seed)
         self.n_components = n_components
 
-    def _at_most(self, X_std, n_rows, stream):
-        """At most ``n_rows`` rows of ``X_std``, drawn by the seed stream
-        ``stream`` and kept in their order."""
-        if len(X_std) <= n_rows:
-            return X_std
-        rows = self.seeds.rng(stream).choice(len(X_std), n_rows, replace=False)
-        return X_std[np.sort(rows)]
+    def _at_most(self, pool, n_rows, stream):
+        """At most ``n_rows`` standardised rows of ``pool``
+        (:class:`StandardizedRows`), drawn by the seed stream ``stream`` and
+        kept in their order."""
+        if len(pool) <= n_rows:
+            return pool.rows(slice(None))
+        rows = self.seeds.rng(stream).choice(len(pool), n_rows, replace=False)
+        return pool.rows(np.sort(rows))
 
-    def _fit_bank(self, X_std):
+    def _fit_bank(self, pool):
         """The kernel bank's biases, from the same (at most 1,024) rows as
         the ``"blocks"`` read-out's."""
         module = self.net.module_
         if module.bank is None:
             return
-        X_std = self._at_most(X_std, _N_BIAS_ROWS, "biases")
+        X_std = self._at_most(pool, _N_BIAS_ROWS, "biases")
         rows = (
             torch.from_numpy(chunk).to(self.net.device)
             for _, chunk in chunks(X_std, self.config.batch_size)
@@ -366,20 +369,20 @@ class FitState:
         module.bank.fit(module.bank_chunks(rows))
         module.set_bank_biases(module.bank.biases)
 
-    def _fit_biases(self, X_std):
+    def _fit_biases(self, pool):
         """The ``"blocks"`` read-out's PPV biases, from at most 1,024 rows."""
         if self.config.pooling != "blocks":
             return
-        X_std = self._at_most(X_std, _N_BIAS_ROWS, "biases")
+        X_std = self._at_most(pool, _N_BIAS_ROWS, "biases")
         layers = layer_chunks(self.net, X_std, self.config.batch_size)
         self.biases = fit_biases(layers, len(X_std), self.config.grid[0])
 
-    def _check_collapse(self, X_std):
+    def _check_collapse(self, pool):
         """Warn when what ``transform`` returns for the diagnostic rows
         collapsed (under the ``"blocks"`` read-out, the max-pooled
         embedding). A handful of rows cannot tell collapse from chance:
         judge on 32 or more."""
-        rows = diagnostic_rows(X_std, self.seeds.seed("sample"))
+        rows = as_rows(diagnostic_rows(pool, self.seeds.seed("sample")))
         if len(rows) < 32:
             return
         if self.config.pooling in ("blocks", "layers"):
@@ -467,7 +470,14 @@ def standardization(X, config):
     with warnings.catch_warnings():
         # a feature or channel with no observed value: mean 0, scale 1
         warnings.simplefilter("ignore", RuntimeWarning)
-        if config.kind == "table":
+        if config.kind == "table" and getattr(X, "flags", None) is not None:
+            # a chunk at a time where numpy's order allows (C order), so a
+            # pool as large as memory is not copied
+            if X.flags.c_contiguous:
+                mean, scale = nan_mean_std(X)
+            else:
+                mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        elif config.kind == "table":
             mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
         else:
             per_channel = X.reshape(len(X), config.shape[0], -1)

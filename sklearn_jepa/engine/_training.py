@@ -376,4 +376,6 @@ def adamw_groups(named_parameters):
 
 
 def _predefined(X_valid):
-    return predefined_split(ArrayDataset(X_valid))
+    if not isinstance(X_valid, torch.utils.data.Dataset):
+        X_valid = ArrayDataset(X_valid)
+    return predefined_split(X_valid)

@@ -36,6 +36,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._ppv import KERNEL_POSITIONS, ppv
+
 __all__ = [
     "KERNEL_LENGTH",
     "N_KERNELS",
@@ -54,8 +56,6 @@ MAX_CHANNELS = 9  # at most this many channels per multichannel kernel
 _GOLDEN = (math.sqrt(5) + 1) / 2
 # values per kernel and dilation the quantiles are computed from
 _N_VALUES = 4_096
-# output values (rows * 84 * L) of one dilation computed at a time
-_BLOCK_VALUES = 2**22
 
 
 # the bank's default share of the read-out: N_FEATURES up to this many
@@ -167,6 +167,9 @@ class KernelBank(nn.Module):
         kernels = [kernel_weights()[_order(i)] for i in range(len(self.dilations))]
         # (n_dilations, 84, 9), the same for every bank of this length
         self.register_buffer("kernels", torch.stack(kernels), persistent=False)
+        # (n_dilations, 84, 3): the +2 taps of each slot's kernel
+        positions = [KERNEL_POSITIONS[_order(i)] for i in range(len(self.dilations))]
+        self.register_buffer("positions", torch.stack(positions), persistent=False)
         # (n_dilations, 84, C): the channels each kernel adds, drawn
         self.register_buffer("channels", _channel_subsets(len(kernels), channels))
         self.register_buffer("biases", torch.zeros(self.n_features))
@@ -179,37 +182,19 @@ class KernelBank(nn.Module):
         """``(batch_size, n_features)`` PPV of ``x`` ``(batch_size, C, L)``.
 
         ``valid``: bool ``(batch_size, L)``, the steps before each series'
-        end (``None``: all); PPV counts those only. Rows go through in
-        blocks of at most about 4 M output values per dilation (16 MB), so
-        long series stay in bounded memory: one series of a million steps
-        at a time.
+        end (``None``: all); PPV counts those only
+        (:func:`sklearn_jepa.nn._ppv.ppv`: compiled where numba is
+        installed, else torch in bounded memory).
         """
-        rows = max(1, _BLOCK_VALUES // (N_KERNELS * x.shape[-1]))
-        # an exported graph takes any batch size: no branch on it
-        if _exporting() or x.shape[0] <= rows:
-            return self._forward(x, valid)
-        return torch.cat(
-            [
-                self._forward(
-                    x[i : i + rows], None if valid is None else valid[i : i + rows]
-                )
-                for i in range(0, x.shape[0], rows)
-            ]
+        return ppv(
+            x,
+            self.dilations,
+            self.positions,
+            self.channels,
+            self.biases,
+            self.counts,
+            _ends(x, valid),
         )
-
-    def _forward(self, x, valid):
-        ragged = valid is not None and not bool(valid.all())
-        ends = _ends(x, valid)
-        steps = torch.arange(x.shape[-1], device=x.device)
-        features = []
-        for i, h in self._outputs(x):
-            bias = self._biases(i).to(h.dtype)
-            if ragged:
-                ppv = _ppv_masked(h, bias, self._keep(i, steps, ends))
-            else:
-                ppv = self._ppv(i, h, bias)
-            features.append(ppv.flatten(1))
-        return torch.cat(features, dim=1)
 
     @torch.no_grad()
     def fit(self, chunks):
@@ -249,47 +234,11 @@ class KernelBank(nn.Module):
         biases = torch.from_numpy(np.concatenate(biases))
         self.biases.copy_(biases.to(self.biases.dtype))
 
-    def _ppv(self, i, h, bias):
-        """PPV of equal-length series: the first 42 kernels over every step,
-        the others over the steps whose receptive field lies inside the
-        series (every step where none does)."""
-        length = h.shape[-1]
-        half = (KERNEL_LENGTH - 1) // 2 * self.dilations[i]
-        inside = slice(half, length - half) if length - 2 * half >= 1 else slice(None)
-        return torch.cat(
-            [
-                _ppv_all(h[:, :_HALF], bias[:_HALF]),
-                _ppv_all(h[:, _HALF:, inside], bias[_HALF:]),
-            ],
-            dim=1,
-        )
-
     def weight(self, i, dtype=torch.float32):
         """``(84, C, 9)``: the kernels at dilation index ``i`` on their
         channels (by linearity, the sum of their convolutions)."""
         channels = self.channels[i].to(dtype)
         return self.kernels[i].to(dtype)[:, None, :] * channels[..., None]
-
-    def _outputs(self, x):
-        """``(i, output)`` for each dilation: ``(batch_size, 84, L)``.
-
-        One channel: one matrix product of the kernels with the nine taps of
-        every step (2x faster than ``conv1d`` on long series). Several:
-        ``conv1d``, which does not hold ``9 * C`` copies of the series."""
-        n_rows, n_channels, length = x.shape
-        for i, dilation in enumerate(self.dilations):
-            padding = (KERNEL_LENGTH - 1) // 2 * dilation
-            weight = self.weight(i, x.dtype)
-            if n_channels > 1:
-                yield i, F.conv1d(x, weight, padding=padding, dilation=dilation)
-                continue
-            padded = F.pad(x, (padding, padding))
-            taps = padded.unfold(2, 2 * padding + 1, 1)[..., ::dilation]
-            yield (
-                i,
-                weight.reshape(N_KERNELS, -1)
-                @ taps.reshape(n_rows, length, -1).transpose(1, 2),
-            )
 
     def _outputs_at(self, x, rows, steps):
         """Each dilation's outputs ``(84, n)`` at ``(rows, steps)`` only:
@@ -306,55 +255,6 @@ class KernelBank(nn.Module):
         start = N_KERNELS * sum(self.counts[:i])
         count = self.counts[i]
         return self.biases[start : start + N_KERNELS * count].view(N_KERNELS, count)
-
-    def _keep(self, i, steps, ends):
-        """Bool ``(batch_size, 84, L)``: the steps each kernel's PPV counts
-        (:meth:`_ppv`'s rule, for series of their own lengths)."""
-        half = (KERNEL_LENGTH - 1) // 2 * self.dilations[i]
-        whole = steps[None, :] < ends[:, None]
-        inner = (steps[None, :] >= half) & (steps[None, :] < ends[:, None] - half)
-        inner = torch.where(inner.any(dim=1, keepdim=True), inner, whole)
-        second = torch.arange(N_KERNELS, device=steps.device) >= _HALF
-        return torch.where(second[None, :, None], inner[:, None, :], whole[:, None, :])
-
-
-def _ppv_all(h, bias):
-    """Share of the steps of ``h`` ``(batch_size, k, L)`` above each bias
-    ``(k, n)``: ``(batch_size, k, n)``.
-
-    The sum of ``sign(h - b)`` over the steps is (above - below), so a
-    pass per bias into one reused buffer gives the count: 3-6x faster than
-    summing a ``(batch_size, k, n, L)`` comparison, whose fresh
-    allocations dominate on long series. A tie (which the biases' lift
-    makes rare) counts one half.
-    """
-    return (_sign_sums(h, bias) + h.shape[-1]) / (2 * h.shape[-1])
-
-
-def _ppv_masked(h, bias, keep):
-    """:func:`_ppv_all` over the steps ``keep`` ``(batch_size, k, L)`` marks:
-    the others are set below every bias."""
-    h = h.masked_fill(~keep, float("-inf"))
-    count = keep.sum(dim=-1, keepdim=True).to(h.dtype)
-    return (_sign_sums(h, bias) + h.shape[-1]) / (2 * count)
-
-
-def _sign_sums(h, bias):
-    """``sum_t sign(h[..., t] - b)`` for each bias: ``(batch_size, k, n)``.
-
-    Exported graphs (``torch.export``, ONNX) get one broadcast op instead of
-    a loop over the biases: a graph of a few ops per dilation, not
-    hundreds, exports in seconds instead of a minute.
-    """
-    if _exporting():
-        signs = torch.sign(h[:, :, None, :] - bias[None, :, :, None])
-        return signs.sum(dim=-1)
-    buffer = torch.empty_like(h)
-    sums = []
-    for b in bias.T:
-        torch.sub(h, b[None, :, None], out=buffer)
-        sums.append(buffer.sign_().sum(dim=-1))
-    return torch.stack(sums, dim=2)
 
 
 def quantile_levels(n):
@@ -405,13 +305,3 @@ def _channel_subsets(n_dilations, channels):
     order = torch.rand(n_dilations, N_KERNELS, channels).argsort(dim=-1)
     rank = order.argsort(dim=-1)  # each channel's place in a random order
     return rank < sizes.clamp(1, channels)[..., None]
-
-
-def _exporting():
-    """Whether the bank runs inside ``torch.export``, an ONNX export or a
-    trace."""
-    return (
-        torch.compiler.is_compiling()
-        or torch.onnx.is_in_onnx_export()
-        or torch.jit.is_tracing()
-    )
