@@ -76,3 +76,28 @@ def test_fitted_mlp_reads_out_and_regresses_on_every_layer(digits):
     torch.testing.assert_close(
         torch.from_numpy(jepa.transform(X[:5])).float(), expected, rtol=1e-5, atol=1e-6
     )
+
+
+def test_the_data_parallel_branch_reads_the_series_ends_as_one_process():
+    # unequal series (NaN after each end) under torchrun: the online branch
+    # goes through the DDP wrapper, which must get the ends too (it did not)
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 30).astype(np.float32)
+    X[::2, 18:] = np.nan
+    jepa = JEPATransformer(input_shape=(30,), max_iter=1, random_state=0).fit(X)
+    module = jepa.net_.module_
+    masks = jepa.net_.iterator_train__collate_fn
+    batch, _ = masks(torch.from_numpy(X[:16]))
+    torch.manual_seed(0)
+    with torch.no_grad():
+        alone = module(**batch)
+        module.use_parallel(module.online)  # what DDP wraps
+        try:
+            parallel = module(**batch)
+        finally:
+            module.use_parallel(None)
+    assert "observed" in batch
+    for a, b in zip(alone, parallel, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -53,7 +53,8 @@ class JEPAModule(nn.Module):
             z_target = self._target(x, observed, ends)
         parallel = self.__dict__.get("_parallel")
         if parallel is not None:
-            prediction = parallel(x, context_mask, target_mask)
+            # the series ends too: unequal series train as in one process
+            prediction = parallel(x, context_mask, target_mask, ends)
         else:
             # called every batch: no wrapper module is built here
             prediction = _predict(
@@ -180,8 +181,10 @@ class _Online(nn.Module):
         self.encoder = encoder
         self.predictor = predictor
 
-    def forward(self, x, context_mask, target_mask):
-        return _predict(self.encoder, self.predictor, x, context_mask, target_mask)
+    def forward(self, x, context_mask, target_mask, ends=None):
+        return _predict(
+            self.encoder, self.predictor, x, context_mask, target_mask, ends
+        )
 
 
 def _predict(encoder, predictor, x, context_mask, target_mask, ends=None):
