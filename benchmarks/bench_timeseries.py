@@ -37,6 +37,7 @@ Writes docs/results/timeseries.json and docs/timeseries.md. Needs
 ``pip install -e ".[benchmarks]"`` (aeon, umap-learn, mnist1d).
 """
 
+import functools
 import json
 import time
 import warnings
@@ -310,22 +311,16 @@ def speed(names):
             jepa = JEPATransformer(random_state=seed).fit(X_train)
             fits.append(time.perf_counter() - start)
         module = jepa._state.net.module_
-        x_std = torch.from_numpy(jepa._state.standardize(X_test.reshape(len(X_test), -1)))
+        x_std = torch.from_numpy(
+            jepa._state.standardize(X_test.reshape(len(X_test), -1))
+        )
         bank_x, valid = next(module.bank_chunks([x_std]))
-        timings = {"MiniRocket": [], "JEPA (whole read-out)": [], "JEPA bank alone": []}
         runs = {
-            "MiniRocket": lambda: rocket.transform(X_test),
-            "JEPA (whole read-out)": lambda: jepa.transform(X_test),
-            "JEPA bank alone": lambda: module.bank(bank_x, valid),
+            "MiniRocket": functools.partial(rocket.transform, X_test),
+            "JEPA (whole read-out)": functools.partial(jepa.transform, X_test),
+            "JEPA bank alone": functools.partial(module.bank, bank_x, valid),
         }
-        with torch.no_grad():
-            for run in runs.values():
-                run()  # compiled code and caches warm
-            for _ in range(SPEED_REPEATS):
-                for key, run in runs.items():
-                    start = time.perf_counter()
-                    run()
-                    timings[key].append(time.perf_counter() - start)
+        timings = _interleaved(runs)
         per_s = {k: len(X_test) / float(np.median(v)) for k, v in timings.items()}
         start = time.perf_counter()
         _rocket("MiniRocket", 0).fit(X_train)
@@ -342,6 +337,22 @@ def speed(names):
         }
         print(name, out[name]["ratios"], f"fit {out[name]['jepa_fit_s']:.2f} s")
     return out
+
+
+def _interleaved(runs):
+    """Seconds of each run, ``SPEED_REPEATS`` times in turn, after a warm-up."""
+    import torch
+
+    timings = {key: [] for key in runs}
+    with torch.no_grad():
+        for run in runs.values():
+            run()  # compiled code and caches warm
+        for _ in range(SPEED_REPEATS):
+            for key, run in runs.items():
+                start = time.perf_counter()
+                run()
+                timings[key].append(time.perf_counter() - start)
+    return timings
 
 
 def speed_lines(payload):

@@ -25,13 +25,13 @@ from .engine._distributed import distributed_context
 from .engine._export import JEPAEncoder
 from .engine._state import FitState, check_distributed
 from .inputs._collections import is_series_list, pad_series
-from .inputs._images import image_layout, stack_rows
 from .inputs._columns import (
     check_numbers,
     encode_columns,
     feature_groups,
     fit_columns,
 )
+from .inputs._images import image_layout, stack_rows
 from .inputs._validation import check_observed
 from .nn._losses import LOSSES
 from .utils._compat import MOVED, from_0_3, state_from_0_2, translate
@@ -782,7 +782,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         sktime's collection layout) as rows of signals of that shape; a list
         of series of unequal lengths padded with NaN after each end (to the
         longest in ``fit``, to the fitted length after)."""
-        if is_series_list(X):
+        if reset:
+            self._image_shape = None
+        series = is_series_list(X)
+        if series:
             # fit: to the longest series, or to input_shape's length (series
             # to transform later may be longer, as in cross-validation)
             fitted = getattr(self, "collection_shape_", None)  # None: 0.2
@@ -791,10 +794,10 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if getattr(X, "ndim", None) not in (3, 4) or not hasattr(X, "reshape"):
             if reset:
                 self.collection_shape_ = None
-                self._image_shape = None
             # flattened rows of a fitted collection's shape are fine too
             return X
-        layout = self._image_layout(X, reset)
+        # a list of series is series; an array may be a stack of images
+        layout = None if series else self._image_layout(X, reset)
         if layout is not None:
             return stack_rows(X, layout)
         if X.ndim == 4:
@@ -828,7 +831,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         or ``None`` for a collection of series; at ``fit`` the image shape
         is recorded, at ``transform`` the fitted one is required."""
         if reset:
-            self._image_shape = None
             layout = image_layout(X.shape, self.input_shape, self.input_kind)
             if layout is None:
                 return None

@@ -1,7 +1,6 @@
 """The kernel bank's numerics (sklearn_jepa.nn._ppv): shared sums, the
 counted steps, and the compiled path equal to the torch one bit for bit."""
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -77,7 +76,9 @@ def test_ppv_is_the_share_above_each_bias():
     h = _ppv._outputs(x, 1, bank.positions[0], bank.channels[0])
     bias = bank.biases[: 84 * bank.counts[0]].view(84, -1)
     expected = (h[:, :, None, :] > bias[None, :, :, None]).float().mean(dim=-1)
-    torch.testing.assert_close(out[:, :42 * bank.counts[0]], expected[:, :42].flatten(1))
+    torch.testing.assert_close(
+        out[:, : 42 * bank.counts[0]], expected[:, :42].flatten(1)
+    )
 
 
 def test_threads_split_rows_with_the_same_values():

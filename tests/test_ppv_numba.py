@@ -31,3 +31,20 @@ def test_pair_sums_are_the_first_two_additions():
     pairs = np.empty((7, 8, 50), dtype=np.float32)
     _ppv_numba._pairs(alpha, gamma, pairs)
     np.testing.assert_array_equal(pairs[2, 5], (alpha + gamma[2]) + gamma[5])
+
+
+def test_shares_above_are_the_mean_of_the_comparison():
+    import torch
+
+    rng = np.random.RandomState(2)
+    h = rng.randn(3, 5, 37).astype(np.float32)
+    biases = rng.randn(5, 5).astype(np.float32)
+    ends = np.array([37, 20, 1])
+    out = np.empty((3, 5, 5), dtype=np.float32)
+    _ppv_numba.shares_above(h, biases, ends, out)
+    t = torch.from_numpy(h)
+    above = (t[:, :, None, :] > torch.from_numpy(biases)[None, :, :, None]).float()
+    np.testing.assert_array_equal(out[0], above[0].mean(dim=-1).numpy())
+    for r in (1, 2):
+        expected = above[r, :, :, : ends[r]].mean(dim=-1).numpy()
+        np.testing.assert_array_equal(out[r], expected)

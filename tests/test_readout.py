@@ -1,9 +1,11 @@
 """The "blocks" read-out: max, mean and PPV per layer and channel."""
 
 import numpy as np
+import pytest
 import torch
 from numpy.testing import assert_allclose
 
+from sklearn_jepa.nn import _readout as readout
 from sklearn_jepa.nn._readout import (
     N_STATS,
     QUANTILES,
@@ -64,3 +66,17 @@ def test_fit_biases_are_quantiles_of_the_valid_steps():
     for channel, atol in ((0, 0.01), (1, 0.1)):
         expected = np.quantile(values[:, channel, :30].numpy(), QUANTILES)
         assert_allclose(biases[0, channel], expected, atol=atol)
+
+
+def test_compiled_ppv_of_the_layers_equals_torchs(monkeypatch):
+    pytest.importorskip("numba")
+    gen = torch.Generator().manual_seed(5)
+    layers = [torch.randn(4, 6, 30, generator=gen) for _ in range(3)]
+    biases = torch.randn(3, 6, len(QUANTILES), generator=gen)
+    valid = torch.arange(30)[None, :] < torch.tensor([30, 12, 1, 29])[:, None]
+    for v in (None, valid):
+        compiled = block_stats(layers, biases, v)
+        monkeypatch.setattr(readout, "numba_available", lambda: False)
+        reference = block_stats(layers, biases, v)
+        monkeypatch.undo()
+        torch.testing.assert_close(compiled, reference, rtol=0, atol=0)

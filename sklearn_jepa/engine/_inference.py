@@ -52,13 +52,14 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     module, layers = net.module_, reads_layers(pooling)
     # the kernel bank reads each row alone (no BLAS): the padding rows
     # are not worth its time
-    bank = layers and module.bank is not None
+    bank = layers and getattr(module, "bank", None) is not None
+    extra = {"bank": False} if bank else {}
     # pooled over each series' own steps: its end padding does not count
-    z, valid = module.encode(xb.to(net.device), layers=layers, bank=not bank)
+    z, valid = module.encode(xb.to(net.device), layers=layers, **extra)
     valid = None if valid is None else valid[:n_rows]
     z = [h[:n_rows] for h in z] if layers else z[:n_rows]
     if bank:
-        (x_bank, valid_bank), = module.bank_chunks([xb[:n_rows].to(net.device)])
+        ((x_bank, valid_bank),) = module.bank_chunks([xb[:n_rows].to(net.device)])
         z.insert(0, module.bank(x_bank, valid_bank))
     biases = None if biases is None else torch.from_numpy(biases)
     return read_out(z, pooling, biases, valid).cpu().numpy()

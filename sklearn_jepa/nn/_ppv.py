@@ -32,7 +32,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["KERNEL_POSITIONS", "count_ranges", "ppv", "ppv_torch", "numba_available"]
+__all__ = [
+    "KERNEL_POSITIONS",
+    "count_ranges",
+    "exporting",
+    "numba_available",
+    "ppv",
+    "ppv_torch",
+]
 
 KERNEL_LENGTH = 9
 # the three +2 taps of each of the 84 kernels, in combinations order
@@ -87,7 +94,7 @@ def ppv(x, dilations, positions, subsets, biases, counts, ends, compiled=True):
         and x.device.type == "cpu"
         and x.dtype == torch.float32
         and not x.requires_grad
-        and not _exporting()
+        and not exporting()
         and numba_available()
     )
     args = (dilations, positions, subsets, biases, counts)
@@ -95,7 +102,7 @@ def ppv(x, dilations, positions, subsets, biases, counts, ends, compiled=True):
         return _ppv_compiled(x, *args, ends)
     rows = max(1, _BLOCK_VALUES // (len(KERNEL_POSITIONS) * x.shape[-1]))
     # an exported graph takes any batch size: no branch on it
-    if _exporting() or x.shape[0] <= rows:
+    if exporting() or x.shape[0] <= rows:
         return ppv_torch(x, *args, ends)
     blocks = range(0, x.shape[0], rows)
     return torch.cat(
@@ -167,7 +174,7 @@ def _counts_above(h, bias):
     k, n, L)`` comparison's allocations dominate on long series). Exported
     graphs get the broadcast op: a few ops per dilation, not hundreds.
     """
-    if _exporting():
+    if exporting():
         return (h[:, :, None, :] > bias[None, :, :, None]).sum(dim=-1)
     buffer = torch.empty(h.shape, dtype=torch.bool, device=h.device)
     sums = []
@@ -206,7 +213,7 @@ def _ppv_compiled(x, dilations, positions, subsets, biases, counts, ends):
     return torch.from_numpy(out)
 
 
-def _exporting():
+def exporting():
     """Whether the bank runs inside ``torch.export``, an ONNX export or a
     trace."""
     return (

@@ -88,7 +88,6 @@ def _fill_taps(series, dilation, taps):
                 taps[c, j, low:high] = series[c, low + shift : high + shift]
 
 
-
 @numba.njit(cache=True, nogil=True)
 def _group(biases, first, count, n):
     """Biases ``n`` to ``n + 3`` of a kernel's ``count`` (``inf``: none)."""
@@ -142,3 +141,20 @@ def _above(h, low, high, b0, b1, b2, b3):
         a2 = np.int32(a2 + np.int32(v > b2))
         a3 = np.int32(a3 + np.int32(v > b3))
     return a0, a1, a2, a3
+
+
+@numba.njit(cache=True, nogil=True)
+def shares_above(h, biases, ends, out):
+    """``out[r, d, q]``: the share of ``h[r, d, :ends[r]]`` above
+    ``biases[d, q]`` (the ``"blocks"`` read-out's PPV of a trained layer),
+    ``float32(count) / float32(steps)`` as torch's mean of the comparison."""
+    n_rows, dim = h.shape[0], h.shape[1]
+    n_biases = biases.shape[1]
+    for r in range(n_rows):
+        steps = np.float32(ends[r])
+        for d in range(dim):
+            for n in range(0, n_biases, 4):
+                b0, b1, b2, b3 = _group(biases[d], 0, n_biases, n)
+                above = _above(h[r, d], 0, ends[r], b0, b1, b2, b3)
+                for m in range(min(4, n_biases - n)):
+                    out[r, d, n + m] = np.float32(above[m]) / steps

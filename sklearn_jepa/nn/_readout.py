@@ -19,6 +19,8 @@ import math
 import numpy as np
 import torch
 
+from ._ppv import exporting, numba_available
+
 __all__ = [
     "QUANTILES",
     "N_STATS",
@@ -56,16 +58,51 @@ def block_stats(layers, biases, valid=None):
     # a 2-D layer is already read out (the kernel bank's PPV) and passes as is
     features += [h for h in layers if h.dim() == 2]
     layers = [h for h in layers if h.dim() == 3]
+    compiled = _compiled(layers)
     for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
-        above = h[:, :, None, :] > bias[None, :, :, None]
         if keep is None:
             top, mean = h.amax(dim=2), h.mean(dim=2)
-            ppv = above.to(h.dtype).mean(dim=3)
         else:
             top, mean = masked_max(h, keep, 2), masked_mean(h, keep, 2)
+        if compiled:
+            ppv = _shares_compiled(h, bias, valid)
+        elif keep is None:
+            ppv = (h[:, :, None, :] > bias[None, :, :, None]).to(h.dtype).mean(dim=3)
+        else:
+            above = h[:, :, None, :] > bias[None, :, :, None]
             ppv = masked_mean(above.to(h.dtype), keep[:, :, None, :], 3)
         features += [top, mean, ppv.flatten(1)]
     return torch.cat(features, dim=1)
+
+
+def _compiled(layers):
+    """Whether the PPV of ``layers`` may be counted by the compiled loop
+    (float32 CPU tensors outside an export, numba installed): the same
+    values, without a ``(batch_size, dim, n_quantiles, n_tokens)``
+    comparison."""
+    h = layers[0]
+    return (
+        h.device.type == "cpu"
+        and h.dtype == torch.float32
+        and not h.requires_grad
+        and not exporting()
+        and numba_available()
+    )
+
+
+def _shares_compiled(h, bias, valid):
+    from ._ppv_numba import shares_above
+
+    n_rows, n_tokens = h.shape[0], h.shape[2]
+    if valid is None:
+        ends = np.full(n_rows, n_tokens, dtype=np.int64)
+    else:  # the valid tokens are each series' first ones
+        ends = valid.sum(dim=1).cpu().numpy().astype(np.int64)
+    out = np.empty((n_rows, h.shape[1], bias.shape[1]), dtype=np.float32)
+    shares_above(
+        h.contiguous().numpy(), bias.contiguous().numpy().astype(np.float32), ends, out
+    )
+    return torch.from_numpy(out)
 
 
 def masked_max(h, keep, dim):
