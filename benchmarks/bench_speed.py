@@ -156,7 +156,7 @@ def transform_throughput(quick):
         X_std = jepa._state.standardize(X)
         encoder = jepa.net_.module_.target_encoder.eval()
 
-        def bare(X_std=X_std, encoder=encoder, bs=jepa.batch_size):
+        def bare(X_std=X_std, encoder=encoder, bs=jepa.config_.batch_size):
             with torch.no_grad():
                 for start in range(0, len(X_std), bs):
                     encoder(torch.from_numpy(X_std[start : start + bs]), None)

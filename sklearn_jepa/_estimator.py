@@ -252,8 +252,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     bf16 : bool, default=False
         Use bfloat16 autocast for the forward pass on CUDA, and on CPUs with
         native bfloat16 instructions (AVX-512 BF16, AMX; elsewhere it warns
-        and is ignored): the image CNN fits 1.2x faster at the same accuracy
-        (docs/image_speed.md). Off by default: float32 gives the same
+        and is ignored): the image CNN fits faster at the same accuracy
+        (measured: docs/image_speed.md). Off by default: float32 gives the same
         embeddings on every CPU.
     n_threads : int, default=None
         Torch intra-op threads used during ``fit``, ``transform`` and

@@ -63,8 +63,8 @@ def resolve_n_threads(n_threads, device):
 def bf16_supported(device_type):
     """Whether bfloat16 autocast pays on ``device_type``: CUDA, or a CPU
     with native bfloat16 instructions (AVX-512 BF16 or AMX), where oneDNN
-    runs the image CNN's training step 1.6x faster than float32
-    (docs/image_speed.md); elsewhere it would be emulated, slower than
+    runs the image CNN's training step faster than float32 (measured:
+    docs/image_speed.md); elsewhere it would be emulated, slower than
     float32. Cached: the training loop asks every batch."""
     if device_type == "cuda":
         return True
