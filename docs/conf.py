@@ -24,11 +24,8 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = [
     "_build",
     "results",
-    "timeseries_notes.md",
-    "tables_notes.md",
-    "pools_notes.md",
-    "watch_notes.md",
-    "unequal_notes.md",
+    # appended to their benchmark pages by the scripts that write them
+    "*_notes.md",
     "Thumbs.db",
 ]
 autosummary_generate = True
