@@ -46,14 +46,14 @@ __all__ = [
 
 
 def __getattr__(name):
-    # 0.3's name, the same as scikit-learn's warning class: until 0.5
+    # 0.3's name, the same as scikit-learn's warning class: until 0.6
     if name == "InconsistentVersionWarning":
         import warnings
 
         warnings.warn(
             "sklearn_jepa.InconsistentVersionWarning was renamed "
             "ModelVersionWarning in 0.4 (scikit-learn has a class of the old "
-            "name); the old name will be removed in 0.5.",
+            "name); the old name will be removed in 0.6.",
             FutureWarning,
             stacklevel=2,
         )

@@ -37,7 +37,7 @@ from sklearn_jepa.utils._compat import (
 )
 def test_03_spellings_warn_and_fit_identically(X, old, new):
     common = dict(hidden_size=16, max_iter=3, random_state=0)
-    with pytest.warns(FutureWarning, match="deprecated and will be removed in 0.5"):
+    with pytest.warns(FutureWarning, match="deprecated and will be removed in 0.6"):
         old_style = JEPATransformer(**common, **old)
     assert old_style.get_params() == JEPATransformer(**common, **new).get_params()
     new_style = JEPATransformer(**common, **new).fit(X[:200])

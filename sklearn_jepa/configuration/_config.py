@@ -637,7 +637,7 @@ def _warn_ineffective(params, config):
                 f"encoder_params={{'patch_size': {params['patch_size']!r}}} set the "
                 "conv encoder's stride, as 0.3's patch_size did; since 0.4 that is "
                 f"encoder_params={{'stride': {params['patch_size']!r}}} (patch_size "
-                "is the transformer's), and this spelling goes in 0.5.",
+                "is the transformer's), and this spelling goes in 0.6.",
                 FutureWarning,
             )
         elif config.kind == "table" or config.encoder != "transformer":

@@ -1,7 +1,7 @@
 """Compatibility with models and code of earlier versions, in one place.
 
 - 0.3's parameter names (and 0.1's ``max_epochs`` / ``lr``), still accepted
-  until 0.5 in the constructor, ``set_params`` and search grids with a
+  until 0.6 in the constructor, ``set_params`` and search grids with a
   ``FutureWarning`` that names the new spelling (:func:`translate`);
 - estimators pickled by 0.3, whose parameters load in 0.4's form
   (:func:`from_0_3`);
@@ -85,14 +85,14 @@ def translate(current, old):
             if name != "mask_ratio":
                 raise ValueError(f"Give {target} only, not both {target} and {name}.")
             warn(
-                f"mask_ratio is deprecated and will be removed in 0.5, and it has "
+                f"mask_ratio is deprecated and will be removed in 0.6, and it has "
                 f"no effect with a masking strategy ({current[target]!r}).",
                 FutureWarning,
             )
             continue
         if key is None:
             warn(
-                f"{name} is deprecated and will be removed in 0.5; use "
+                f"{name} is deprecated and will be removed in 0.6; use "
                 f"{target}={value!r}.",
                 FutureWarning,
             )
@@ -102,7 +102,7 @@ def translate(current, old):
         if target == "early_stopping" and not group:
             # 0.3 ignored it (with a warning) unless early stopping was on
             warn(
-                f"{name} is deprecated and will be removed in 0.5, and it has no "
+                f"{name} is deprecated and will be removed in 0.6, and it has no "
                 f"effect without early stopping; use "
                 f"early_stopping={{{key!r}: {value!r}}} to stop early.",
                 FutureWarning,
@@ -111,7 +111,7 @@ def translate(current, old):
         merged = dict(group) if isinstance(group, dict) else {}
         merged[key] = value
         warn(
-            f"{name} is deprecated and will be removed in 0.5; use "
+            f"{name} is deprecated and will be removed in 0.6; use "
             f"{target}={merged!r}.",
             FutureWarning,
         )

@@ -54,7 +54,7 @@ class ModelVersionWarning(UserWarning):
     """A model saved by another version of sklearn-jepa or torch was loaded.
 
     As scikit-learn's ``InconsistentVersionWarning`` (0.3's name of this
-    class, until 0.5 under ``sklearn_jepa.InconsistentVersionWarning``): the
+    class, until 0.6 under ``sklearn_jepa.InconsistentVersionWarning``): the
     model may load and work,
     or silently behave differently; refit it with the installed versions when
     you can.
