@@ -10,7 +10,7 @@ in numpy's own order (tested equal to ``np.nanmean`` and ``np.nanstd``).
 import numpy as np
 import torch
 
-__all__ = ["StandardizedRows", "nan_mean_std", "as_rows"]
+__all__ = ["StandardizedRows", "nan_mean_std"]
 
 # rows read at a time by the statistics
 _CHUNK_ROWS = 65_536
@@ -52,12 +52,6 @@ class StandardizedRows(torch.utils.data.Dataset):
     def subset(self, positions):
         """The rows at ``positions`` of this one, as a dataset (no copy)."""
         return StandardizedRows(self.X, self.standardize, self.index[positions])
-
-
-def as_rows(X):
-    """Rows as numpy reads them: a :class:`StandardizedRows` sample is a
-    tensor, what the embedding code reads is an array."""
-    return X.numpy() if isinstance(X, torch.Tensor) else X
 
 
 def nan_mean_std(X):

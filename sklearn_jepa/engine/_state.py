@@ -39,7 +39,7 @@ from ._distributed import wrap_online
 from ._export import JEPAEncoder
 from ._inference import chunks, embed, layer_chunks, predictability
 from ._projection import fit_projection
-from ._rows import StandardizedRows, as_rows, nan_mean_std
+from ._rows import StandardizedRows, nan_mean_std
 from ._training import collator, make_net
 
 __all__ = ["FitState", "check_distributed"]
@@ -382,7 +382,7 @@ class FitState:
         collapsed (under the ``"blocks"`` read-out, the max-pooled
         embedding). A handful of rows cannot tell collapse from chance:
         judge on 32 or more."""
-        rows = as_rows(diagnostic_rows(pool, self.seeds.seed("sample")))
+        rows = diagnostic_rows(pool, self.seeds.seed("sample"))
         if len(rows) < 32:
             return
         if self.config.pooling in ("blocks", "layers"):
@@ -470,13 +470,10 @@ def standardization(X, config):
     with warnings.catch_warnings():
         # a feature or channel with no observed value: mean 0, scale 1
         warnings.simplefilter("ignore", RuntimeWarning)
-        if config.kind == "table" and getattr(X, "flags", None) is not None:
+        if config.kind == "table" and X.flags.c_contiguous:
             # a chunk at a time where numpy's order allows (C order), so a
             # pool as large as memory is not copied
-            if X.flags.c_contiguous:
-                mean, scale = nan_mean_std(X)
-            else:
-                mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+            mean, scale = nan_mean_std(X)
         elif config.kind == "table":
             mean, scale = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
         else:

@@ -33,7 +33,9 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "KERNEL_LENGTH",
     "KERNEL_POSITIONS",
+    "compilable",
     "count_ranges",
     "exporting",
     "numba_available",
@@ -65,6 +67,18 @@ def numba_available():
     return True
 
 
+def compilable(x):
+    """Whether the compiled loop may read ``x``: a float32 CPU tensor that
+    needs no gradient, outside an export, with numba installed."""
+    return (
+        x.device.type == "cpu"
+        and x.dtype == torch.float32
+        and not x.requires_grad
+        and not exporting()
+        and numba_available()
+    )
+
+
 def ppv(x, dilations, positions, subsets, biases, counts, ends, compiled=True):
     """``(batch_size, 84 * sum(counts))`` PPV values of ``x``.
 
@@ -89,16 +103,8 @@ def ppv(x, dilations, positions, subsets, biases, counts, ends, compiled=True):
         4 M output values per dilation (16 MB), so long series stay in
         bounded memory.
     """
-    fast = (
-        compiled
-        and x.device.type == "cpu"
-        and x.dtype == torch.float32
-        and not x.requires_grad
-        and not exporting()
-        and numba_available()
-    )
     args = (dilations, positions, subsets, biases, counts)
-    if fast:
+    if compiled and compilable(x):
         return _ppv_compiled(x, *args, ends)
     rows = max(1, _BLOCK_VALUES // (len(KERNEL_POSITIONS) * x.shape[-1]))
     # an exported graph takes any batch size: no branch on it

@@ -10,8 +10,9 @@ its biases, as MiniRocket's own implementation does.
 import numba
 import numpy as np
 
-__all__ = ["ppv_rows"]
+__all__ = ["ppv_rows", "shares_above"]
 
+# len(_ppv.KERNEL_POSITIONS): _ppv imports this module, so not imported back
 _N_KERNELS = 84
 _HALF = _N_KERNELS // 2
 _INF = np.float32(np.inf)

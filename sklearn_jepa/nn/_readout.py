@@ -19,7 +19,7 @@ import math
 import numpy as np
 import torch
 
-from ._ppv import exporting, numba_available
+from ._ppv import compilable
 
 __all__ = [
     "QUANTILES",
@@ -58,7 +58,7 @@ def block_stats(layers, biases, valid=None):
     # a 2-D layer is already read out (the kernel bank's PPV) and passes as is
     features += [h for h in layers if h.dim() == 2]
     layers = [h for h in layers if h.dim() == 3]
-    compiled = _compiled(layers)
+    compiled = compilable(layers[0])
     for h, bias in zip(layers, biases.to(layers[0].dtype), strict=True):
         if keep is None:
             top, mean = h.amax(dim=2), h.mean(dim=2)
@@ -75,22 +75,9 @@ def block_stats(layers, biases, valid=None):
     return torch.cat(features, dim=1)
 
 
-def _compiled(layers):
-    """Whether the PPV of ``layers`` may be counted by the compiled loop
-    (float32 CPU tensors outside an export, numba installed): the same
-    values, without a ``(batch_size, dim, n_quantiles, n_tokens)``
-    comparison."""
-    h = layers[0]
-    return (
-        h.device.type == "cpu"
-        and h.dtype == torch.float32
-        and not h.requires_grad
-        and not exporting()
-        and numba_available()
-    )
-
-
 def _shares_compiled(h, bias, valid):
+    """The PPV of ``h`` by the compiled loop: the same values, without a
+    ``(batch_size, dim, n_quantiles, n_tokens)`` comparison."""
     from ._ppv_numba import shares_above
 
     n_rows, n_tokens = h.shape[0], h.shape[2]

@@ -28,7 +28,6 @@ Written here in torch from the paper's description (no aeon import):
 Series of unequal length: PPV counts each series' own steps only.
 """
 
-import itertools
 import math
 
 import numpy as np
@@ -36,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._ppv import KERNEL_POSITIONS, ppv
+from ._ppv import KERNEL_LENGTH, KERNEL_POSITIONS, ppv
 
 __all__ = [
     "KERNEL_LENGTH",
@@ -47,9 +46,7 @@ __all__ = [
     "dilations_for",
 ]
 
-KERNEL_LENGTH = 9
-N_KERNELS = 84  # every choice of 3 of the 9 positions
-_HALF = N_KERNELS // 2
+N_KERNELS = len(KERNEL_POSITIONS)  # every choice of 3 of the 9 positions
 N_FEATURES = 10_000  # MiniRocket's default (84 * 119 = 9,996 are used)
 MAX_DILATIONS = 32
 MAX_CHANNELS = 9  # at most this many channels per multichannel kernel
@@ -89,9 +86,7 @@ def kernel_weights():
 
 def _kernel_weights():
     weights = -torch.ones(N_KERNELS, KERNEL_LENGTH)
-    for k, where in enumerate(itertools.combinations(range(KERNEL_LENGTH), 3)):
-        weights[k, list(where)] = 2.0
-    return weights
+    return weights.scatter_(1, KERNEL_POSITIONS, 2.0)
 
 
 _KERNELS = _kernel_weights()
