@@ -1,5 +1,6 @@
 """sklearn-jepa: JEPA self-supervised representations for scikit-learn."""
 
+from ._classifier import JEPAClassifier
 from ._estimator import JEPATransformer
 from ._persistence import load, save
 from ._version import __version__ as __version__
@@ -26,6 +27,7 @@ __all__ = [
     "ConvPredictor",
     "DilatedConvEncoder",
     "FeatureMask",
+    "JEPAClassifier",
     "JEPAEncoder",
     "JEPALoss",
     "JEPATransformer",

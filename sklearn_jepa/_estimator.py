@@ -755,6 +755,13 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _n_threads(self):
         return resolve_n_threads(self.n_threads, self.net_.device)
 
+    def _standardized_rows(self, X):
+        """``X`` as the fitted encoder reads it: validated (every layout
+        ``transform`` takes), flat, standardised float32 rows; what
+        :class:`~sklearn_jepa.JEPAClassifier` fine-tunes and predicts on."""
+        check_is_fitted(self, "net_")
+        return self._state.standardize(self._validate_input(X, reset=False))
+
     def _validate_input(self, X, reset):
         X = self._flatten_collection(X, reset)
         if reset:

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_jepa import JEPATransformer
+from sklearn_jepa import JEPAClassifier, JEPATransformer
 
 SMALL = dict(n_components=3, hidden_size=16, max_iter=2, batch_size=16, random_state=0)
 
@@ -33,7 +33,31 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+# the semi-supervised classifier: small pre-training, short fine-tuning
+CLASSIFIERS = [
+    JEPAClassifier(JEPATransformer(**SMALL), max_iter=20, random_state=0),
+    JEPAClassifier(
+        JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="signal"),
+        max_iter=20,
+        random_state=0,
+    ),
+]
+
+
+def _expected_failed_checks(estimator):
+    if isinstance(estimator, JEPAClassifier):
+        # scikit-learn exempts its own semi-supervised classifiers by name
+        return {
+            "check_classifiers_classes": (
+                "-1 marks an unlabeled row, so the labels [-1, 1] are one class"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(
+    ESTIMATORS + CLASSIFIERS, expected_failed_checks=_expected_failed_checks
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

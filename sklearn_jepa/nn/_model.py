@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["JEPAModule"]
+__all__ = ["JEPAModule", "observed_input", "series_ends"]
 
 
 class JEPAModule(nn.Module):
@@ -129,11 +129,7 @@ class JEPAModule(nn.Module):
         ``(batch_size, n_tokens)`` tokens observed, and ``{"valid": ...}``
         for an encoder that reads series ends; ``(x, None, {})`` when the
         batch has no missing value."""
-        nan = torch.isnan(x)
-        if self.missing is None or not bool(nan.any()):
-            return x, None, {}
-        observed = ~self.missing(nan)
-        return torch.nan_to_num(x, nan=0.0), observed, self._ends(observed)
+        return observed_input(x, self.missing, self._reads_ends)
 
     @property
     def bank(self):
@@ -163,6 +159,20 @@ class JEPAModule(nn.Module):
         if observed is None or not self._reads_ends:
             return {}
         return {"valid": series_ends(observed)}
+
+
+def observed_input(x, missing, reads_ends):
+    """``(x, observed, ends)`` as :meth:`JEPAModule.encode` feeds an encoder:
+    missing values (NaN) read as 0, the bool ``(batch_size, n_tokens)``
+    tokens observed (``missing`` maps NaN values to missing tokens), and
+    ``{"valid": ...}`` when ``reads_ends``; ``(x, None, {})`` when the batch
+    has no missing value."""
+    nan = torch.isnan(x)
+    if missing is None or not bool(nan.any()):
+        return x, None, {}
+    observed = ~missing(nan)
+    ends = {"valid": series_ends(observed)} if reads_ends else {}
+    return torch.nan_to_num(x, nan=0.0), observed, ends
 
 
 def series_ends(observed):
