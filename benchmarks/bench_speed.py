@@ -92,7 +92,7 @@ def fit_overhead(quick):
         ("table 1,797x64 (MLP)", make_data(1797, 64), dict(max_iter=20)),
         ("table 20,000x64 (MLP)", make_data(20_000, 64), dict(max_iter=3)),
         (
-            "image 1,797x8x8 (ViT)",
+            "image 1,797x8x8 (CNN)",
             make_data(1797, 64),
             dict(max_iter=10, input_shape=(8, 8)),
         ),
@@ -149,7 +149,7 @@ def transform_throughput(quick):
     rows = []
     for name, n_features, extra in [
         ("table (MLP)", 64, {}),
-        ("image 8x8 (ViT)", 64, dict(input_shape=(8, 8))),
+        ("image 8x8 (CNN)", 64, dict(input_shape=(8, 8))),
     ]:
         X = make_data(n, n_features)
         jepa = JEPATransformer(16, max_iter=1, random_state=0, **extra).fit(X[:2000])

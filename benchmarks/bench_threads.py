@@ -36,8 +36,8 @@ from sklearn_jepa import JEPATransformer
 # one fit of each model kind with default settings but fewer epochs
 SIDE_BY_SIDE = {
     "table MLP (digits, 64 features)": ("digits", "dict(max_iter=30)"),
-    "image ViT (digits 8x8)": ("digits", "dict(input_shape=(8, 8), max_iter=2)"),
-    "signal transformer (MNIST-1D)": (
+    "image CNN (digits 8x8)": ("digits", "dict(input_shape=(8, 8), max_iter=2)"),
+    "signal dilated convolutions (MNIST-1D)": (
         "mnist1d",
         "dict(input_shape=(40,), max_iter=1)",
     ),

@@ -34,7 +34,6 @@ from _common import RESULTS, argument_parser, probe, timed, write_json, write_pa
 from threadpoolctl import threadpool_limits
 
 from sklearn_jepa import JEPATransformer, JEPAWindowTransformer, sliding_windows
-from sklearn_jepa._windows import recording_means
 
 WINDOW = 250  # 5 s at 50 Hz
 HOP = 125
@@ -75,7 +74,9 @@ class _OnWindows:
         return (Z, index) if return_index else Z
 
     def transform(self, recordings):
-        return recording_means(*self.transform_windows(recordings, True))
+        Z, index = self.transform_windows(recordings, True)
+        recording = index[:, 0]
+        return np.stack([Z[recording == r].mean(axis=0) for r in np.unique(recording)])
 
 
 class _Raw:

@@ -5,6 +5,7 @@ what a fit learns and does lives in :class:`~sklearn_jepa.engine._state.FitState
 """
 
 import inspect
+from collections.abc import Iterable
 from numbers import Integral, Real
 
 import numpy as np
@@ -525,7 +526,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return super().set_params(**params)
 
     def fit(
-        self, X: ArrayLike, y: None = None, *, groups: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: None = None,
+        *,
+        groups: ArrayLike | None = None,
+        hold_out_gap: int = 0,
     ) -> "JEPATransformer":
         """Learn the encoder from unlabeled ``X``.
 
@@ -554,6 +560,12 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             group, or a few large ones), the rest is the last rows of one
             group (for the windows of one recording, its end).
             ``None``: rows at random.
+        hold_out_gap : int, default=0
+            When that hold-out is the end of one group: how many rows
+            before it are left out of training too, because they share
+            values with it (overlapping windows of one recording: the
+            window length over the hop, as :class:`JEPAWindowTransformer`
+            passes it). Ignored without ``groups`` or ``early_stopping``.
 
         Returns
         -------
@@ -563,7 +575,17 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         start_over = not (self.warm_start and hasattr(self, "_state"))
         X = self._validate_input(X, reset=start_over)
         groups = _check_groups(groups, len(X))
-        return self._fit(X, epochs=None, start_over=start_over, groups=groups)
+        if not isinstance(hold_out_gap, Integral) or hold_out_gap < 0:
+            raise ValueError(
+                f"hold_out_gap must be a non-negative int, got {hold_out_gap!r}."
+            )
+        return self._fit(
+            X,
+            epochs=None,
+            start_over=start_over,
+            groups=groups,
+            hold_out_gap=int(hold_out_gap),
+        )
 
     def partial_fit(self, X: ArrayLike, y: None = None) -> "JEPATransformer":
         """Train for one more pass over ``X``, keeping all training state.
@@ -641,6 +663,28 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         with torch_threads(self._n_threads()):
             return self._state.score(X)
 
+    def score_parts(self, parts: Iterable[ArrayLike]) -> float:
+        """:meth:`score` of the rows of consecutive arrays, in bounded memory.
+
+        Equal to ``score`` of their concatenation when every part but the
+        last holds a multiple of ``config_.batch_size`` rows (the batches,
+        hence the masks, are then the same); what
+        :meth:`JEPAWindowTransformer.score` calls with the windows of long
+        recordings, cut a chunk at a time.
+
+        Parameters
+        ----------
+        parts : iterable of array-like of shape (n_rows, n_features)
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "net_")
+        rows = (self._validate_input(part, reset=False) for part in parts)
+        with torch_threads(self._n_threads()):
+            return self._state.score(rows)
+
     def to_torch(self) -> JEPAEncoder:
         """The trained encoder as a plain torch module, on the CPU.
 
@@ -673,16 +717,16 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # -- fitting -----------------------------------------------------------
 
-    def _fit(self, X, *, epochs, start_over, hold_out=True, groups=None):
+    def _fit(
+        self, X, *, epochs, start_over, hold_out=True, groups=None, hold_out_gap=0
+    ):
         """Train for ``epochs`` passes (``None``: ``config_.max_iter``).
 
         Under a launcher (``torchrun``: ``WORLD_SIZE > 1``) every rank trains
         on its shard of the rows, data parallel (``_distributed``).
         """
         params = self._params()
-        # rows before a held-out end that share steps with it (overlapping
-        # windows): set by JEPAWindowTransformer on its clone, not a parameter
-        gap = self.__dict__.pop("_hold_out_gap", 0)
+        gap = hold_out_gap
         device = resolve_device(self.device) if start_over else self.net_.device
         with distributed_context(device) as world:
             if world.active:

@@ -18,6 +18,7 @@ import sklearn
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ._classifier import JEPAClassifier
 from ._estimator import JEPATransformer
 from ._version import __version__
 from .configuration._config import JEPAConfig
@@ -62,6 +63,12 @@ def save(estimator, path):
     >>> bool((load(path).transform(X) == jepa.transform(X)).all())
     True
     """
+    if isinstance(estimator, JEPAClassifier):
+        raise TypeError(
+            "save writes a JEPATransformer; a JEPAClassifier holds its "
+            "fine-tuned network as a torch module: save it with joblib, or "
+            "save its transformer_ alone."
+        )
     check_is_fitted(estimator, "net_")
     arrays = {}
     meta = _encode(estimator.__getstate__(), arrays, "state")

@@ -24,7 +24,6 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._estimator import JEPATransformer
 from .inputs._collections import as_series, check_same_channels
-from .utils._runtime import torch_threads
 
 __all__ = ["JEPAWindowTransformer", "sliding_windows"]
 
@@ -201,13 +200,6 @@ def _chunks(index, n_channels, window_length, multiple=1):
 def _cut(recordings, window_length, hop):
     index = _index(recordings, window_length, hop)
     return _gather(recordings, index, window_length), index
-
-
-def recording_means(Z, index):
-    """The mean of each recording's rows of ``Z`` (windows as ``index``
-    gives them, recording after recording), one row per recording."""
-    sums, counts = _recording_sums(Z, index, int(index[-1, 0]) + 1)
-    return (sums / counts[:, None]).astype(Z.dtype, copy=False)
 
 
 def _recording_sums(Z, index, n_recordings):
@@ -393,9 +385,10 @@ class JEPAWindowTransformer(
         # early stopping holds out whole recordings, or the end of one with
         # the windows that overlap it left out, never a window whose
         # overlapping neighbours are trained on
-        inner = clone(estimator)
-        inner._hold_out_gap = -(-self.window_length_ // self.hop_)
-        self.estimator_ = inner.fit(windows, groups=index[:, 0])
+        gap = -(-self.window_length_ // self.hop_)
+        self.estimator_ = clone(estimator).fit(
+            windows, groups=index[:, 0], hold_out_gap=gap
+        )
         self.n_windows_ = len(windows)
         return self
 
@@ -489,8 +482,7 @@ class JEPAWindowTransformer(
                 estimator.config_.batch_size,
             )
         )
-        with torch_threads(estimator._n_threads()):
-            return estimator._state.score(parts)
+        return estimator.score_parts(parts)
 
     def _embed_chunks(self, recordings, index):
         """``(rows, Z)``: the windows of ``index[rows]`` embedded, at most

@@ -20,7 +20,7 @@ LAYERS = {
     "_estimator": 5,
     "_windows": 5,
     "_persistence": 5,
-    "_classifier": 6,
+    "_classifier": 5,
     "integrations": 6,
     "aeon": 7,
     "sktime": 7,

@@ -220,3 +220,12 @@ def test_clone_shares_a_prefit_transformer_only(pretrained):
     cloned = clone(JEPAClassifier(pretrained))
     assert cloned.transformer is not pretrained
     assert not hasattr(cloned.transformer, "net_")
+
+
+def test_save_names_joblib_for_a_classifier(digits, pretrained, tmp_path):
+    from sklearn_jepa import save
+
+    X, y, _, _ = digits
+    model = JEPAClassifier(pretrained, prefit=True, max_iter=1).fit(X[:50], y[:50])
+    with pytest.raises(TypeError, match="joblib"):
+        save(model, tmp_path / "model.pt")

@@ -362,3 +362,31 @@ def test_3d_collections_in_a_pipeline_and_cross_validation():
     )
     scores = cross_val_score(pipe, X, y, cv=3)
     assert scores.shape == (3,) and scores.mean() > 0.8
+
+
+def test_fit_hold_out_gap_leaves_rows_before_the_held_out_end(monkeypatch):
+    from sklearn_jepa.engine import _state
+
+    seen = {}
+    real_split = _state.split
+
+    def spy(config, rng, n_samples, groups=None, gap=0):
+        seen["gap"] = gap
+        return real_split(config, rng, n_samples, groups, gap)
+
+    monkeypatch.setattr(_state, "split", spy)
+    X = np.random.RandomState(0).randn(200, 6)
+    jepa = JEPATransformer(max_iter=1, early_stopping=True, random_state=0)
+    jepa.fit(X, groups=np.zeros(200), hold_out_gap=4)
+    assert seen["gap"] == 4
+    with pytest.raises(ValueError, match="hold_out_gap must be a non-negative"):
+        jepa.fit(X, hold_out_gap=-1)
+
+
+def test_score_parts_equals_score_of_the_whole():
+    X = np.random.RandomState(0).randn(300, 8)
+    jepa = JEPATransformer(max_iter=1, batch_size=64, random_state=0).fit(X)
+    parts = [X[:128], X[128:192], X[192:]]  # whole batches but the last
+    assert jepa.score_parts(iter(parts)) == jepa.score(X)
+    with pytest.raises(ValueError, match="features"):
+        jepa.score_parts([X[:, :3]])

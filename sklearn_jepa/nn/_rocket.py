@@ -79,12 +79,8 @@ def default_bank_features(n_rows):
     return max(MIN_FEATURES, round(N_FEATURES * FULL_BANK_ROWS / n_rows))
 
 
-def kernel_weights():
-    """``(84, 9)`` float32: -1 everywhere, 2 at three positions (sum 0)."""
-    return _KERNELS.clone()
-
-
 def _kernel_weights():
+    """``(84, 9)`` float32: -1 everywhere, 2 at three positions (sum 0)."""
     weights = -torch.ones(N_KERNELS, KERNEL_LENGTH)
     return weights.scatter_(1, KERNEL_POSITIONS, 2.0)
 
@@ -159,7 +155,7 @@ class KernelBank(nn.Module):
         # at dilation i, the kernels k with i + k even come first (they
         # count every step), the others last (the steps inside the series):
         # each half is one block of memory, several times faster to reduce
-        kernels = [kernel_weights()[_order(i)] for i in range(len(self.dilations))]
+        kernels = [_KERNELS[_order(i)] for i in range(len(self.dilations))]
         # (n_dilations, 84, 9), the same for every bank of this length
         self.register_buffer("kernels", torch.stack(kernels), persistent=False)
         # (n_dilations, 84, 3): the +2 taps of each slot's kernel
