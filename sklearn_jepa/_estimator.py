@@ -645,7 +645,8 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         untrained model, and comparable across ``loss``, ``masking`` or
         model sizes, so ``GridSearchCV(JEPATransformer(), grid)`` works
         without labels. How well it ranks configurations against a labeled
-        probe (better than the effective rank or the loss) is measured in
+        probe, and which parameters it cannot choose (those that change what
+        is predicted: the embedding's width, the EMA), is measured in
         docs/score.md.
 
         Parameters
