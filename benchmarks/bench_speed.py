@@ -20,7 +20,7 @@ import textwrap
 
 import numpy as np
 import torch
-from _common import DOCS, median_time, timed, write_json
+from _common import RESULTS, median_time, timed, write_json, write_page
 
 from sklearn_jepa import JEPATransformer
 from sklearn_jepa.configuration._build import build_module
@@ -310,13 +310,17 @@ def report(result):
         f"epoch time ~ n_features^{exps['epoch_vs_features']:.2f}.",
         "",
     ]
-    (DOCS / "speed.md").write_text("\n".join(lines))
+    write_page("speed", lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
+    if args.report_only:
+        report(json.loads((RESULTS / "speed.json").read_text()))
+        return
     torch.set_num_threads(1)
     result = {
         "fit_overhead": fit_overhead(args.quick),

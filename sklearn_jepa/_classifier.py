@@ -163,14 +163,16 @@ class JEPAClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         labeled, y = _labeled_rows(y, X)
-        self.transformer_ = self._fitted_transformer(X)
-        self._publish_inputs()
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
+        classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            # before the pre-training, which may take minutes
             raise ValueError(
                 "JEPAClassifier needs at least two classes among the labeled "
-                f"rows (y != -1); got one class: {self.classes_[0]!r}."
+                f"rows (y != -1); got one class: {classes[0]!r}."
             )
+        self.transformer_ = self._fitted_transformer(X)
+        self._publish_inputs()
+        self.classes_ = classes
         jepa = self.transformer_
         rows = jepa._standardized_rows(_rows(X, labeled))
         seeds = Seeds.from_random_state(self.random_state)

@@ -229,3 +229,16 @@ def test_save_names_joblib_for_a_classifier(digits, pretrained, tmp_path):
     model = JEPAClassifier(pretrained, prefit=True, max_iter=1).fit(X[:50], y[:50])
     with pytest.raises(TypeError, match="joblib"):
         save(model, tmp_path / "model.pt")
+
+
+def test_label_errors_come_before_the_pre_training(digits, monkeypatch):
+    X, y, _, _ = digits
+
+    def fail(*args, **kwargs):
+        raise AssertionError("pre-trained")
+
+    monkeypatch.setattr(JEPATransformer, "fit", fail)
+    with pytest.raises(ValueError, match="at least two classes"):
+        JEPAClassifier().fit(X[:20], np.r_[np.ones(10), np.full(10, -1)])
+    with pytest.raises(ValueError, match="holds no label"):
+        JEPAClassifier().fit(X[:20], np.full(20, -1))
