@@ -90,7 +90,7 @@ class JEPAClassifier(ClassifierMixin, BaseEstimator):
         The training loss of each pass.
     n_features_in_ : int
         Features of a flat row (as ``transformer_`` reads ``X``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Only when ``X`` had string column names.
 
     See Also
@@ -244,6 +244,23 @@ class JEPAClassifier(ClassifierMixin, BaseEstimator):
         """
         logits = self._logits(X)
         return self.classes_[logits.argmax(axis=1)]
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight=None) -> float:
+        """Accuracy on ``X`` against ``y`` (every row labeled).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            The share of rows predicted right (weighted by
+            ``sample_weight``).
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def _logits(self, X):
         check_is_fitted(self, "module_")

@@ -33,15 +33,9 @@ ESTIMATORS = [
 ]
 
 
-# the semi-supervised classifier: small pre-training, short fine-tuning
-CLASSIFIERS = [
-    JEPAClassifier(JEPATransformer(**SMALL), max_iter=20, random_state=0),
-    JEPAClassifier(
-        JEPATransformer(**{**TOKENS, "n_components": None}, input_kind="signal"),
-        max_iter=20,
-        random_state=0,
-    ),
-]
+# the semi-supervised classifier: small pre-training, short fine-tuning (its
+# token and series paths: tests/test_classifier.py, tests/test_finetune.py)
+CLASSIFIERS = [JEPAClassifier(JEPATransformer(**SMALL), max_iter=20, random_state=0)]
 
 
 def _expected_failed_checks(estimator):
