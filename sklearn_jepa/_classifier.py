@@ -10,6 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.sparse import issparse
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
@@ -226,10 +227,7 @@ class JEPAClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        logits = self._logits(X)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return softmax(self._logits(X), axis=1)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each row.
@@ -338,9 +336,10 @@ def _labeled_rows(y, X):
     with warnings.catch_warnings():
         # comparing strings with -1: no label is the unlabeled marker
         warnings.simplefilter("ignore", FutureWarning)
-        unlabeled = np.asarray(
-            [False] * len(y) if y.dtype.kind in "US" else y == UNLABELED, dtype=bool
-        )
+        if y.dtype.kind in "US":
+            unlabeled = np.zeros(len(y), dtype=bool)
+        else:
+            unlabeled = np.asarray(y == UNLABELED, dtype=bool)
     labeled = np.flatnonzero(~unlabeled)
     if len(labeled) == 0:
         raise ValueError("y holds no label: every row is -1 (unlabeled).")

@@ -659,10 +659,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         score : float
         """
-        check_is_fitted(self, "net_")
-        X = self._validate_input(X, reset=False)
-        with torch_threads(self._n_threads()):
-            return self._state.score(X)
+        return self.score_parts([X])
 
     def score_parts(self, parts: Iterable[ArrayLike]) -> float:
         """:meth:`score` of the rows of consecutive arrays, in bounded memory.
@@ -727,7 +724,6 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         on its shard of the rows, data parallel (``_distributed``).
         """
         params = self._params()
-        gap = hold_out_gap
         device = resolve_device(self.device) if start_over else self.net_.device
         with distributed_context(device) as world:
             if world.active:
@@ -743,7 +739,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                         device=device,
                         world=world,
                         groups=groups,
-                        hold_out_gap=gap,
+                        hold_out_gap=hold_out_gap,
                     )
                 else:
                     self._state.update(params)
@@ -752,7 +748,7 @@ class JEPATransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     epochs=epochs,
                     hold_out=hold_out,
                     groups=groups,
-                    hold_out_gap=gap,
+                    hold_out_gap=hold_out_gap,
                     world=world,
                 )
         self._publish()

@@ -20,7 +20,7 @@ from torch import nn
 from ..nn._model import observed_input
 from ..nn._readout import masked_max, masked_mean
 from ._callbacks import PlainPrintLog
-from ._inference import eval_mode
+from ._inference import chunks, eval_mode, padded
 from ._training import fused_adamw_kwargs
 
 __all__ = ["EncoderClassifier", "fine_tune", "fine_tune_epochs", "predict_logits"]
@@ -169,23 +169,17 @@ def fine_tune(
 
 @torch.no_grad()
 def predict_logits(model, X, batch_size, device="cpu"):
-    """``(n_rows, n_classes)`` float64 logits of standardised rows ``X``.
+    """``(n_rows, n_classes)`` float64 logits of standardised rows ``X``
+    (``model``: an :class:`EncoderClassifier`).
 
     Chunks are padded to exactly ``batch_size`` rows, as ``transform`` pads
     them (:func:`._inference.embed_chunk`): a row's logits then do not
     depend on its neighbours or on the order of the rows.
     """
-    out = np.empty((len(X), 0))
+    out = np.empty((len(X), model.head.out_features))
     with eval_mode(model):
-        for start in range(0, len(X), batch_size):
-            xb = torch.from_numpy(
-                np.asarray(X[start : start + batch_size], dtype=np.float32)
-            )
-            n_rows = len(xb)
-            if n_rows < batch_size:
-                xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
-            logits = model(xb.to(device))[:n_rows].double().cpu().numpy()
-            if out.shape[1] == 0:
-                out = np.empty((len(X), logits.shape[1]))
-            out[start : start + n_rows] = logits
+        for start, chunk in chunks(X, batch_size):
+            xb = torch.from_numpy(np.asarray(chunk, dtype=np.float32))
+            logits = model(padded(xb, batch_size).to(device))[: len(xb)]
+            out[start : start + len(xb)] = logits.double().cpu().numpy()
     return out

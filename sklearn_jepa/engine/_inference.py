@@ -15,6 +15,7 @@ __all__ = [
     "embed_chunk",
     "eval_mode",
     "layer_chunks",
+    "padded",
     "pool",
     "predictability",
 ]
@@ -47,8 +48,7 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
     """
     xb = torch.from_numpy(x_std)
     n_rows = len(xb)
-    if n_rows < batch_size:
-        xb = torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
+    xb = padded(xb, batch_size)
     module, layers = net.module_, reads_layers(pooling)
     # the kernel bank reads each row alone (no BLAS): the padding rows
     # are not worth its time
@@ -63,6 +63,16 @@ def embed_chunk(net, x_std, batch_size, pooling, biases=None):
         z.insert(0, module.bank(x_bank, valid_bank))
     biases = None if biases is None else torch.from_numpy(biases)
     return read_out(z, pooling, biases, valid).cpu().numpy()
+
+
+def padded(xb, batch_size):
+    """``(n_rows, n_features)`` rows followed by rows of zeros up to
+    ``batch_size``: a fixed matrix shape, so that a row's output does not
+    depend on its neighbours (:func:`embed_chunk`)."""
+    n_rows = len(xb)
+    if n_rows >= batch_size:
+        return xb
+    return torch.cat([xb, xb.new_zeros(batch_size - n_rows, xb.shape[1])])
 
 
 def reads_layers(pooling):
